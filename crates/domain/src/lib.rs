@@ -1,0 +1,18 @@
+//! Rathaus domain: pure rules for consent, concerns, messages and delivery — no IO, no SQL, no platform types.
+#![deny(clippy::unwrap_used, clippy::panic)]
+
+pub mod channel;
+pub mod concern;
+pub mod consent;
+pub mod delivery;
+pub mod message;
+pub mod texts;
+
+pub use channel::ChannelKind;
+pub use concern::{pseudonym, ConcernStatus};
+pub use consent::{ConsentDecision, ConsentState, Intent, Keywords};
+pub use delivery::{Backoff, DeliveryStatus, SendError, SentMessage, CUSTOMER_SERVICE_WINDOW_MS};
+pub use message::{
+    Direction, InboundEvent, InboundMessage, MediaRef, MessageContent, MessageKind, PlatformUser,
+    StatusUpdate,
+};

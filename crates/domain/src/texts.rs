@@ -1,0 +1,76 @@
+//! Default answers to citizens (German), with the placeholders a municipality may use in its own.
+
+use serde::{Deserialize, Serialize};
+
+/// Texts sent to citizens by the consent gate. `{municipality}`, `{privacy_notice_url}`, `{opt_in}` and
+/// `{opt_out}` are replaced when sending.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CitizenTexts {
+    pub explain_opt_in: String,
+    pub opt_in_confirmed: String,
+    pub opt_out_confirmed: String,
+    pub nothing_to_withdraw: String,
+}
+
+impl Default for CitizenTexts {
+    fn default() -> Self {
+        CitizenTexts {
+            explain_opt_in: "Guten Tag! Hier schreibt {municipality}. Über diesen Kanal können Sie uns \
+                Ihre Anliegen schicken. Damit wir Ihre Nachrichten speichern und beantworten dürfen, \
+                brauchen wir Ihre Einwilligung. Bitte lesen Sie unsere Datenschutzhinweise: \
+                {privacy_notice_url} — und antworten Sie dann mit \"{opt_in}\". Ihre bisherige \
+                Nachricht haben wir nicht gespeichert."
+                .into(),
+            opt_in_confirmed: "Vielen Dank, Ihre Einwilligung ist gespeichert. Schreiben Sie uns jetzt \
+                Ihr Anliegen. Sie können die Einwilligung jederzeit widerrufen, indem Sie \"{opt_out}\" \
+                senden. Datenschutzhinweise: {privacy_notice_url}"
+                .into(),
+            opt_out_confirmed: "Sie haben Ihre Einwilligung widerrufen. Wir speichern keine weiteren \
+                Nachrichten von Ihnen. Mit \"{opt_in}\" können Sie sich jederzeit wieder anmelden."
+                .into(),
+            nothing_to_withdraw: "Sie sind bei {municipality} nicht angemeldet; wir speichern keine \
+                Nachrichten von Ihnen."
+                .into(),
+        }
+    }
+}
+
+/// Values filled into a citizen text.
+pub struct TextValues<'a> {
+    pub municipality: &'a str,
+    pub privacy_notice_url: &'a str,
+    pub opt_in: &'a str,
+    pub opt_out: &'a str,
+}
+
+pub fn fill(template: &str, v: &TextValues<'_>) -> String {
+    template
+        .replace("{municipality}", v.municipality)
+        .replace("{privacy_notice_url}", v.privacy_notice_url)
+        .replace("{opt_in}", v.opt_in)
+        .replace("{opt_out}", v.opt_out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_name_the_notice_and_the_keyword() {
+        let t = CitizenTexts::default();
+        let v = TextValues {
+            municipality: "Stadt Musterstadt",
+            privacy_notice_url: "https://musterstadt.de/ds",
+            opt_in: "Anmeldung",
+            opt_out: "Stopp",
+        };
+        let s = fill(&t.explain_opt_in, &v);
+        assert!(s.contains("https://musterstadt.de/ds"));
+        assert!(s.contains("\"Anmeldung\""));
+        assert!(s.contains("Stadt Musterstadt"));
+        assert!(!s.contains('{'));
+        let c = fill(&t.opt_in_confirmed, &v);
+        assert!(c.contains("\"Stopp\""));
+    }
+}
