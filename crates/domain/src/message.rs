@@ -17,11 +17,9 @@ impl InboundEvent {
     pub fn dedupe_key(&self) -> String {
         match self {
             InboundEvent::Message(m) => format!("msg:{}", m.platform_message_id),
-            InboundEvent::Status(s) => format!(
-                "status:{}:{}",
-                s.platform_message_id,
-                s.status.as_str()
-            ),
+            InboundEvent::Status(s) => {
+                format!("status:{}:{}", s.platform_message_id, s.status.as_str())
+            }
         }
     }
 }
@@ -313,7 +311,11 @@ mod tests {
 
     #[test]
     fn kinds_round_trip() {
-        for k in [MessageKind::Text, MessageKind::InteractiveReply, MessageKind::Note] {
+        for k in [
+            MessageKind::Text,
+            MessageKind::InteractiveReply,
+            MessageKind::Note,
+        ] {
             assert_eq!(MessageKind::parse(k.as_str()), Some(k));
         }
     }
