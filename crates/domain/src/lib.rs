@@ -6,6 +6,7 @@ pub mod concern;
 pub mod consent;
 pub mod delivery;
 pub mod message;
+pub mod municipality;
 pub mod texts;
 
 pub use channel::ChannelKind;
@@ -16,3 +17,4 @@ pub use message::{
     Direction, InboundEvent, InboundMessage, MediaRef, MessageContent, MessageKind, PlatformUser,
     StatusUpdate,
 };
+pub use municipality::MunicipalitySettings;

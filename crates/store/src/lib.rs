@@ -1,1 +1,83 @@
-//! placeholder
+//! Rathaus storage: one `Store` API over embedded SQLite or PostgreSQL, with the crypto envelope at its boundary.
+//!
+//! Personal data never reaches the database in plaintext: each `*_enc` column is sealed with the citizen's
+//! key (or the municipality's event key for transient queue payloads) and bound to its table, column and row.
+#![deny(clippy::unwrap_used, clippy::panic)]
+
+mod citizens;
+mod concerns;
+mod db;
+mod error;
+mod jobs;
+mod keys;
+mod municipalities;
+mod staff;
+
+pub use citizens::{CitizenRef, ConsentRecord};
+pub use concerns::{
+    ConcernDetail, ConcernFilter, ConcernSummary, FiledMessage, MediaContent, MediaInfo,
+    MessageView, OutboundDraft, OutboundToSend, ReplyRefused, MAX_REPLY_CHARS,
+};
+
+pub use db::Backend;
+pub use error::StoreError;
+pub use jobs::{ClaimedJob, JobKind};
+pub use municipalities::{ChannelRow, MunicipalityRow};
+pub use staff::{ApiTokenInfo, Role, SessionInfo, StaffMember};
+
+use std::sync::Arc;
+
+use rathaus_crypto::Key;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The one storage handle the server, worker and CLI share. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: db::Db,
+    keys: keys::Keyring,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and applies the embedded migrations.
+    /// `sqlite://path` or `postgres://…`.
+    pub async fn open(url: &str, master_key: Key) -> Result<Store> {
+        let db = db::Db::connect(url).await?;
+        db.migrate().await?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db,
+                keys: keys::Keyring::new(master_key),
+            }),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.db.backend()
+    }
+
+    pub(crate) fn db(&self) -> &db::Db {
+        &self.inner.db
+    }
+
+    pub(crate) fn keys(&self) -> &keys::Keyring {
+        &self.inner.keys
+    }
+
+    /// Closes the connection pools (flushes the SQLite WAL on the last connection).
+    pub async fn close(&self) {
+        self.inner.db.close().await;
+    }
+}
+
+/// Current time in unix milliseconds; the store takes `now` as an argument everywhere else.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,50 @@
+//! A municipality's runtime settings as the consent gate and the inbox need them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::consent::Keywords;
+use crate::texts::{CitizenTexts, TextValues};
+
+/// What the hub knows about one municipality (tenant) beyond its channels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MunicipalitySettings {
+    pub slug: String,
+    pub name: String,
+    /// IANA time zone, e.g. "Europe/Berlin".
+    pub timezone: String,
+    pub privacy_notice_url: String,
+    /// The notice text the consent refers to; its hash is the notice version. Falls back to the URL.
+    pub privacy_notice_text: Option<String>,
+    pub keywords: Keywords,
+    pub texts: CitizenTexts,
+}
+
+impl MunicipalitySettings {
+    pub fn new(slug: &str, name: &str) -> Self {
+        MunicipalitySettings {
+            slug: slug.into(),
+            name: name.into(),
+            timezone: "Europe/Berlin".into(),
+            privacy_notice_url: String::new(),
+            privacy_notice_text: None,
+            keywords: Keywords::default(),
+            texts: CitizenTexts::default(),
+        }
+    }
+
+    /// The text whose hash identifies the privacy-notice version a consent refers to.
+    pub fn privacy_notice_basis(&self) -> &str {
+        self.privacy_notice_text
+            .as_deref()
+            .unwrap_or(&self.privacy_notice_url)
+    }
+
+    pub fn text_values(&self) -> TextValues<'_> {
+        TextValues {
+            municipality: &self.name,
+            privacy_notice_url: &self.privacy_notice_url,
+            opt_in: self.keywords.primary_opt_in(),
+            opt_out: self.keywords.primary_opt_out(),
+        }
+    }
+}

@@ -1,0 +1,838 @@
+//! Concerns and their threads: filing citizen messages, staff replies and notes, delivery status, media.
+
+use rathaus_crypto::context;
+use rathaus_domain::delivery::within_customer_service_window;
+use rathaus_domain::{
+    ChannelKind, ConcernStatus, ConsentState, DeliveryStatus, Direction, InboundMessage,
+    MessageKind, StatusUpdate, CUSTOMER_SERVICE_WINDOW_MS,
+};
+
+use crate::citizens::CitizenRef;
+use crate::db::{read, write_tx};
+use crate::jobs::{JobKind, INSERT_JOB};
+use crate::{Result, Store, StoreError};
+
+/// Filters of the inbox list.
+#[derive(Debug, Clone, Default)]
+pub struct ConcernFilter {
+    pub status: Option<ConcernStatus>,
+    pub channel_id: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConcernSummary {
+    pub id: i64,
+    pub status: ConcernStatus,
+    pub channel_id: i64,
+    pub channel_kind: ChannelKind,
+    pub channel_name: String,
+    pub citizen_id: i64,
+    pub pseudonym: String,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub created_at: i64,
+    pub last_activity_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageView {
+    pub id: i64,
+    pub direction: Direction,
+    pub kind: MessageKind,
+    pub text: Option<String>,
+    pub author_name: Option<String>,
+    pub delivery_status: Option<DeliveryStatus>,
+    pub delivery_error: Option<String>,
+    pub created_at: i64,
+    pub media: Option<MediaInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaInfo {
+    pub id: i64,
+    /// "pending", "stored" or "failed".
+    pub state: String,
+    pub mime_type: Option<String>,
+    pub byte_size: Option<i64>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConcernDetail {
+    pub summary: ConcernSummary,
+    pub messages: Vec<MessageView>,
+    pub consent: ConsentState,
+    /// Until when a free-form reply is possible (channels with a customer-service window), else None.
+    pub reply_window_until: Option<i64>,
+    pub last_inbound_at: Option<i64>,
+}
+
+impl ConcernDetail {
+    /// Whether a staff reply may be sent at `now`; the reason when not.
+    pub fn reply_blocked(&self, now: i64) -> Option<ReplyRefused> {
+        if self.consent != ConsentState::Given {
+            return Some(ReplyRefused::ConsentWithdrawn);
+        }
+        if self.summary.channel_kind.has_customer_service_window()
+            && !within_customer_service_window(self.last_inbound_at, now)
+        {
+            return Some(ReplyRefused::WindowClosed);
+        }
+        None
+    }
+}
+
+/// What the worker reports after filing an inbound message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FiledMessage {
+    pub concern_id: i64,
+    pub message_id: i64,
+    pub media_id: Option<i64>,
+    pub new_concern: bool,
+}
+
+/// Why a staff reply is refused before anything is queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReplyRefused {
+    #[error("Das 24-Stunden-Fenster für freie Antworten ist abgelaufen: die letzte Nachricht des Bürgers ist älter als 24 Stunden. / The 24-hour window for free-form replies has closed.")]
+    WindowClosed,
+    #[error("Der Bürger hat seine Einwilligung widerrufen; es können keine Nachrichten mehr gesendet werden. / The citizen withdrew consent; no messages can be sent.")]
+    ConsentWithdrawn,
+    #[error("Die Antwort ist leer. / The reply is empty.")]
+    EmptyText,
+    #[error("Die Antwort ist zu lang (höchstens 4096 Zeichen). / The reply is too long (at most 4096 characters).")]
+    TooLong,
+}
+
+/// A queued outbound message, as the worker needs it to send.
+#[derive(Debug, Clone)]
+pub struct OutboundToSend {
+    pub message_id: i64,
+    pub channel_id: i64,
+    pub recipient: String,
+    pub text: String,
+}
+
+/// Payload of a send job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundDraft {
+    pub message_id: i64,
+}
+
+/// Decrypted media for download by staff.
+#[derive(Debug, Clone)]
+pub struct MediaContent {
+    pub mime_type: String,
+    pub filename: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+pub const MAX_REPLY_CHARS: usize = 4096;
+
+#[derive(sqlx::FromRow)]
+struct SummaryRaw {
+    id: i64,
+    status: String,
+    channel_id: i64,
+    kind: String,
+    channel_name: String,
+    citizen_id: i64,
+    pseudonym: String,
+    assignee_id: Option<i64>,
+    assignee_name: Option<String>,
+    created_at: i64,
+    last_activity_at: i64,
+}
+
+impl SummaryRaw {
+    fn into_summary(self) -> Result<ConcernSummary> {
+        Ok(ConcernSummary {
+            id: self.id,
+            status: ConcernStatus::parse(&self.status)
+                .ok_or_else(|| StoreError::Invalid(format!("bad status {}", self.status)))?,
+            channel_id: self.channel_id,
+            channel_kind: ChannelKind::parse(&self.kind)
+                .ok_or_else(|| StoreError::Invalid(format!("bad channel kind {}", self.kind)))?,
+            channel_name: self.channel_name,
+            citizen_id: self.citizen_id,
+            pseudonym: self.pseudonym,
+            assignee_id: self.assignee_id,
+            assignee_name: self.assignee_name,
+            created_at: self.created_at,
+            last_activity_at: self.last_activity_at,
+        })
+    }
+}
+
+const SUMMARY_SELECT: &str = "SELECT c.id, c.status, c.channel_id, ch.kind, ch.name AS channel_name, c.citizen_id, \
+     z.pseudonym, c.assignee_id, s.display_name AS assignee_name, c.created_at, c.last_activity_at \
+     FROM concerns c JOIN channels ch ON ch.id = c.channel_id JOIN citizens z ON z.id = c.citizen_id \
+     LEFT JOIN staff s ON s.id = c.assignee_id";
+
+#[derive(sqlx::FromRow)]
+struct MessageRaw {
+    id: i64,
+    direction: String,
+    kind: String,
+    body_enc: Option<Vec<u8>>,
+    author_name: Option<String>,
+    delivery_status: Option<String>,
+    delivery_error: Option<String>,
+    created_at: i64,
+    media_id: Option<i64>,
+    media_state: Option<String>,
+    mime_type: Option<String>,
+    byte_size: Option<i64>,
+    media_error: Option<String>,
+}
+
+impl Store {
+    async fn message_hash(
+        &self,
+        municipality_id: i64,
+        channel_id: i64,
+        platform_message_id: &str,
+    ) -> Result<Vec<u8>> {
+        self.keys()
+            .lookup_hash(
+                self.db(),
+                municipality_id,
+                &format!("message:{channel_id}:{platform_message_id}"),
+            )
+            .await
+    }
+
+    /// Files a consented citizen's message into their open concern (or a new one). Returns None for a
+    /// message already filed (platform redelivery).
+    pub async fn file_inbound_message(
+        &self,
+        citizen: &CitizenRef,
+        msg: &InboundMessage,
+        now: i64,
+    ) -> Result<Option<FiledMessage>> {
+        let hash = self
+            .message_hash(
+                citizen.municipality_id,
+                citizen.channel_id,
+                &msg.platform_message_id,
+            )
+            .await?;
+        let key = citizen.key.clone();
+        let text = msg.content.display_text();
+        let media = msg.content.media().cloned();
+        let kind = msg.content.kind();
+        // The platform's clock decides the reply window, but never a time in our future.
+        let sent_at = msg.sent_at_ms.min(now);
+        let filed = write_tx!(self.db(), |tx| {
+            let dup: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM messages WHERE channel_id = $1 AND platform_message_hash = $2",
+            )
+            .bind(citizen.channel_id)
+            .bind(&hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if dup.is_some() {
+                return Ok(None);
+            }
+            let open: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM concerns WHERE citizen_id = $1 AND channel_id = $2 AND status <> 'resolved' ORDER BY last_activity_at DESC LIMIT 1",
+            )
+            .bind(citizen.id)
+            .bind(citizen.channel_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (concern_id, new_concern) = match open {
+                Some(id) => (id, false),
+                None => {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO concerns (municipality_id, citizen_id, channel_id, status, created_at, last_activity_at) \
+                         VALUES ($1, $2, $3, 'open', $4, $4) RETURNING id",
+                    )
+                    .bind(citizen.municipality_id)
+                    .bind(citizen.id)
+                    .bind(citizen.channel_id)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    (id, true)
+                }
+            };
+            let message_id: i64 = sqlx::query_scalar(
+                "INSERT INTO messages (municipality_id, concern_id, channel_id, direction, kind, platform_message_hash, created_at) \
+                 VALUES ($1, $2, $3, 'inbound', $4, $5, $6) RETURNING id",
+            )
+            .bind(citizen.municipality_id)
+            .bind(concern_id)
+            .bind(citizen.channel_id)
+            .bind(kind.as_str())
+            .bind(&hash)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            if let Some(t) = &text {
+                sqlx::query("UPDATE messages SET body_enc = $1 WHERE id = $2")
+                    .bind(key.seal_str(t, &context("messages", "body_enc", message_id)))
+                    .bind(message_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let media_id = match &media {
+                Some(m) => {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO media (municipality_id, message_id, state, mime_type) VALUES ($1, $2, 'pending', $3) RETURNING id",
+                    )
+                    .bind(citizen.municipality_id)
+                    .bind(message_id)
+                    .bind(m.mime_type.as_deref())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if let Some(f) = &m.filename {
+                        sqlx::query("UPDATE media SET filename_enc = $1 WHERE id = $2")
+                            .bind(key.seal_str(f, &context("media", "filename_enc", id)))
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    Some(id)
+                }
+                None => None,
+            };
+            let status = ConcernStatus::Open.after_citizen_message();
+            sqlx::query("UPDATE concerns SET status = $1, last_activity_at = $2, resolved_at = NULL WHERE id = $3")
+                .bind(status.as_str())
+                .bind(now)
+                .bind(concern_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE citizens SET last_inbound_at = $1 WHERE id = $2 AND (last_inbound_at IS NULL OR last_inbound_at < $1)")
+                .bind(sent_at)
+                .bind(citizen.id)
+                .execute(&mut *tx)
+                .await?;
+            Some(FiledMessage {
+                concern_id,
+                message_id,
+                media_id,
+                new_concern,
+            })
+        });
+        Ok(filed)
+    }
+
+    /// Stores downloaded media, sealed with the citizen's key.
+    pub async fn save_media(
+        &self,
+        citizen: &CitizenRef,
+        media_id: i64,
+        mime_type: &str,
+        bytes: &[u8],
+    ) -> Result<()> {
+        let sealed = citizen
+            .key
+            .seal(bytes, &context("media", "content_enc", media_id));
+        write_tx!(self.db(), |tx| {
+            sqlx::query("UPDATE media SET state = 'stored', mime_type = $1, byte_size = $2, content_enc = $3, error = NULL WHERE id = $4 AND municipality_id = $5")
+                .bind(mime_type)
+                .bind(bytes.len() as i64)
+                .bind(&sealed)
+                .bind(media_id)
+                .bind(citizen.municipality_id)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn media_failed(
+        &self,
+        municipality_id: i64,
+        media_id: i64,
+        error: &str,
+    ) -> Result<()> {
+        write_tx!(self.db(), |tx| {
+            sqlx::query("UPDATE media SET state = 'failed', error = $1 WHERE id = $2 AND municipality_id = $3")
+                .bind(error)
+                .bind(media_id)
+                .bind(municipality_id)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Media of one concern's message, decrypted for a staff download.
+    pub async fn media_content(
+        &self,
+        municipality_id: i64,
+        concern_id: i64,
+        media_id: i64,
+    ) -> Result<Option<MediaContent>> {
+        let row: Option<(i64, Option<String>, Option<Vec<u8>>, Option<Vec<u8>>)> = read!(
+            self.db(),
+            |ex| {
+                sqlx::query_as(
+                "SELECT c.citizen_id, md.mime_type, md.filename_enc, md.content_enc FROM media md \
+                 JOIN messages m ON m.id = md.message_id JOIN concerns c ON c.id = m.concern_id \
+                 WHERE md.id = $1 AND md.municipality_id = $2 AND c.id = $3 AND md.state = 'stored'",
+            )
+            .bind(media_id)
+            .bind(municipality_id)
+            .bind(concern_id)
+            .fetch_optional(ex)
+            .await?
+            }
+        );
+        let Some((citizen_id, mime, fname, content)) = row else {
+            return Ok(None);
+        };
+        let citizen = self.citizen(municipality_id, citizen_id).await?;
+        let bytes = match content {
+            Some(c) => citizen
+                .key
+                .open(&c, &context("media", "content_enc", media_id))?,
+            None => return Ok(None),
+        };
+        let filename = match fname {
+            Some(f) => Some(
+                citizen
+                    .key
+                    .open_string(&f, &context("media", "filename_enc", media_id))?,
+            ),
+            None => None,
+        };
+        Ok(Some(MediaContent {
+            mime_type: mime.unwrap_or_else(|| "application/octet-stream".into()),
+            filename,
+            bytes,
+        }))
+    }
+
+    /// Applies a platform delivery report to the outbound message it names; unknown ids are ignored.
+    pub async fn apply_status(
+        &self,
+        municipality_id: i64,
+        channel_id: i64,
+        update: &StatusUpdate,
+    ) -> Result<bool> {
+        let hash = self
+            .message_hash(municipality_id, channel_id, &update.platform_message_id)
+            .await?;
+        let changed = write_tx!(self.db(), |tx| {
+            let row: Option<(i64, Option<String>)> = sqlx::query_as(
+                "SELECT id, delivery_status FROM messages WHERE channel_id = $1 AND platform_message_hash = $2 AND direction = 'outbound'",
+            )
+            .bind(channel_id)
+            .bind(&hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match row {
+                None => false,
+                Some((id, current)) => {
+                    let current = current
+                        .as_deref()
+                        .and_then(DeliveryStatus::parse)
+                        .unwrap_or(DeliveryStatus::Queued);
+                    let next = current.advance(update.status);
+                    sqlx::query("UPDATE messages SET delivery_status = $1, delivery_error = COALESCE($2, delivery_error) WHERE id = $3")
+                        .bind(next.as_str())
+                        .bind(update.error.as_deref())
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    next != current
+                }
+            }
+        });
+        Ok(changed)
+    }
+
+    /// Queues a staff reply for sending through the concern's channel, after checking it may be sent.
+    pub async fn queue_reply(
+        &self,
+        municipality_id: i64,
+        concern_id: i64,
+        staff_id: i64,
+        text: &str,
+        now: i64,
+    ) -> Result<Result<i64, ReplyRefused>> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Err(ReplyRefused::EmptyText));
+        }
+        if text.chars().count() > MAX_REPLY_CHARS {
+            return Ok(Err(ReplyRefused::TooLong));
+        }
+        let detail = self
+            .concern_detail(municipality_id, concern_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if let Some(refused) = detail.reply_blocked(now) {
+            return Ok(Err(refused));
+        }
+        let citizen = self
+            .citizen(municipality_id, detail.summary.citizen_id)
+            .await?;
+        let (job_id, _) = self.seal_job(municipality_id, b"").await?;
+        let qkey = self.keys().queue_key(self.db(), municipality_id).await?;
+        let message_id = write_tx!(self.db(), |tx| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO messages (municipality_id, concern_id, channel_id, direction, kind, author_id, delivery_status, created_at) \
+                 VALUES ($1, $2, $3, 'outbound', 'text', $4, 'queued', $5) RETURNING id",
+            )
+            .bind(municipality_id)
+            .bind(concern_id)
+            .bind(detail.summary.channel_id)
+            .bind(staff_id)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE messages SET body_enc = $1 WHERE id = $2")
+                .bind(
+                    citizen
+                        .key
+                        .seal_str(text, &context("messages", "body_enc", id)),
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let payload = id.to_string();
+            sqlx::query(INSERT_JOB)
+                .bind(job_id)
+                .bind(municipality_id)
+                .bind(JobKind::SendReply.as_str())
+                .bind(qkey.seal(payload.as_bytes(), &context("jobs", "payload_enc", job_id)))
+                .bind(now)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE concerns SET last_activity_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(concern_id)
+                .execute(&mut *tx)
+                .await?;
+            id
+        });
+        Ok(Ok(message_id))
+    }
+
+    /// Loads a queued reply for the worker: where to send it and what it says.
+    pub async fn outbound_to_send(
+        &self,
+        municipality_id: i64,
+        message_id: i64,
+    ) -> Result<OutboundToSend> {
+        let row: Option<(i64, i64, Option<Vec<u8>>)> = read!(self.db(), |ex| {
+            sqlx::query_as(
+                "SELECT m.channel_id, c.citizen_id, m.body_enc FROM messages m JOIN concerns c ON c.id = m.concern_id \
+                 WHERE m.id = $1 AND m.municipality_id = $2 AND m.direction = 'outbound'",
+            )
+            .bind(message_id)
+            .bind(municipality_id)
+            .fetch_optional(ex)
+            .await?
+        });
+        let (channel_id, citizen_id, body) = row.ok_or(StoreError::NotFound)?;
+        let citizen = self.citizen(municipality_id, citizen_id).await?;
+        let text = match body {
+            Some(b) => citizen
+                .key
+                .open_string(&b, &context("messages", "body_enc", message_id))?,
+            None => String::new(),
+        };
+        Ok(OutboundToSend {
+            message_id,
+            channel_id,
+            recipient: self.citizen_platform_id(&citizen).await?,
+            text,
+        })
+    }
+
+    /// Records that the platform accepted an outbound message, so its delivery reports can find it.
+    pub async fn mark_sent(
+        &self,
+        municipality_id: i64,
+        channel_id: i64,
+        message_id: i64,
+        platform_message_id: &str,
+    ) -> Result<()> {
+        let hash = self
+            .message_hash(municipality_id, channel_id, platform_message_id)
+            .await?;
+        write_tx!(self.db(), |tx| {
+            sqlx::query(
+                "UPDATE messages SET platform_message_hash = $1, delivery_error = NULL, \
+                 delivery_status = CASE WHEN delivery_status IN ('delivered', 'read') THEN delivery_status ELSE 'sent' END \
+                 WHERE id = $2 AND municipality_id = $3",
+            )
+            .bind(&hash)
+            .bind(message_id)
+            .bind(municipality_id)
+            .execute(&mut *tx)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Shows why a message could not be (or not yet be) delivered.
+    pub async fn mark_delivery_problem(
+        &self,
+        municipality_id: i64,
+        message_id: i64,
+        failed: bool,
+        error: &str,
+    ) -> Result<()> {
+        let status = if failed { "failed" } else { "queued" };
+        write_tx!(self.db(), |tx| {
+            sqlx::query("UPDATE messages SET delivery_status = $1, delivery_error = $2 WHERE id = $3 AND municipality_id = $4")
+                .bind(status)
+                .bind(error)
+                .bind(message_id)
+                .bind(municipality_id)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Adds an internal note (never sent) to a concern.
+    pub async fn add_note(
+        &self,
+        municipality_id: i64,
+        concern_id: i64,
+        staff_id: i64,
+        text: &str,
+        now: i64,
+    ) -> Result<i64> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(StoreError::Invalid(
+                "Die Notiz ist leer. / The note is empty.".into(),
+            ));
+        }
+        let summary = self
+            .concern_summary(municipality_id, concern_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let citizen = self.citizen(municipality_id, summary.citizen_id).await?;
+        let id = write_tx!(self.db(), |tx| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO messages (municipality_id, concern_id, channel_id, direction, kind, author_id, created_at) \
+                 VALUES ($1, $2, $3, 'internal', 'note', $4, $5) RETURNING id",
+            )
+            .bind(municipality_id)
+            .bind(concern_id)
+            .bind(summary.channel_id)
+            .bind(staff_id)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE messages SET body_enc = $1 WHERE id = $2")
+                .bind(
+                    citizen
+                        .key
+                        .seal_str(text, &context("messages", "body_enc", id)),
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            id
+        });
+        Ok(id)
+    }
+
+    pub async fn set_concern_status(
+        &self,
+        municipality_id: i64,
+        concern_id: i64,
+        status: ConcernStatus,
+        now: i64,
+    ) -> Result<()> {
+        let resolved_at = (status == ConcernStatus::Resolved).then_some(now);
+        let n = write_tx!(self.db(), |tx| {
+            sqlx::query("UPDATE concerns SET status = $1, resolved_at = $2, last_activity_at = $3 WHERE id = $4 AND municipality_id = $5")
+                .bind(status.as_str())
+                .bind(resolved_at)
+                .bind(now)
+                .bind(concern_id)
+                .bind(municipality_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Assigns a concern to a colleague of the same municipality (or to nobody).
+    pub async fn assign_concern(
+        &self,
+        municipality_id: i64,
+        concern_id: i64,
+        assignee: Option<i64>,
+    ) -> Result<()> {
+        let n = write_tx!(self.db(), |tx| {
+            if let Some(staff_id) = assignee {
+                let member: Option<i64> = sqlx::query_scalar(
+                    "SELECT staff_id FROM memberships WHERE staff_id = $1 AND municipality_id = $2",
+                )
+                .bind(staff_id)
+                .bind(municipality_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if member.is_none() {
+                    return Err(StoreError::Invalid(
+                        "Diese Person gehört nicht zu dieser Kommune. / This person is not a member of this municipality.".into(),
+                    ));
+                }
+            }
+            sqlx::query(
+                "UPDATE concerns SET assignee_id = $1 WHERE id = $2 AND municipality_id = $3",
+            )
+            .bind(assignee)
+            .bind(concern_id)
+            .bind(municipality_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// The inbox: newest activity first.
+    pub async fn list_concerns(
+        &self,
+        municipality_id: i64,
+        filter: &ConcernFilter,
+    ) -> Result<Vec<ConcernSummary>> {
+        let sql = format!(
+            "{SUMMARY_SELECT} WHERE c.municipality_id = $1 AND ($2 IS NULL OR c.status = $2) AND ($3 IS NULL OR c.channel_id = $3) \
+             ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $4"
+        );
+        let status = filter.status.map(|s| s.as_str());
+        let raws: Vec<SummaryRaw> = read!(self.db(), |ex| {
+            sqlx::query_as(&sql)
+                .bind(municipality_id)
+                .bind(status)
+                .bind(filter.channel_id)
+                .bind(filter.limit.unwrap_or(200))
+                .fetch_all(ex)
+                .await?
+        });
+        raws.into_iter().map(SummaryRaw::into_summary).collect()
+    }
+
+    /// Counts of concerns per status, for the inbox tabs.
+    pub async fn concern_counts(&self, municipality_id: i64) -> Result<Vec<(ConcernStatus, i64)>> {
+        let rows: Vec<(String, i64)> = read!(self.db(), |ex| {
+            sqlx::query_as(
+                "SELECT status, COUNT(*) FROM concerns WHERE municipality_id = $1 GROUP BY status",
+            )
+            .bind(municipality_id)
+            .fetch_all(ex)
+            .await?
+        });
+        Ok(ConcernStatus::ALL
+            .into_iter()
+            .map(|s| {
+                (
+                    s,
+                    rows.iter()
+                        .find(|(n, _)| n == s.as_str())
+                        .map(|(_, c)| *c)
+                        .unwrap_or(0),
+                )
+            })
+            .collect())
+    }
+
+    pub async fn concern_summary(
+        &self,
+        municipality_id: i64,
+        concern_id: i64,
+    ) -> Result<Option<ConcernSummary>> {
+        let sql = format!("{SUMMARY_SELECT} WHERE c.municipality_id = $1 AND c.id = $2");
+        let raw: Option<SummaryRaw> = read!(self.db(), |ex| {
+            sqlx::query_as(&sql)
+                .bind(municipality_id)
+                .bind(concern_id)
+                .fetch_optional(ex)
+                .await?
+        });
+        raw.map(SummaryRaw::into_summary).transpose()
+    }
+
+    /// A concern with its whole thread, decrypted. Scoped to the municipality: another town's id is "not found".
+    pub async fn concern_detail(
+        &self,
+        municipality_id: i64,
+        concern_id: i64,
+    ) -> Result<Option<ConcernDetail>> {
+        let Some(summary) = self.concern_summary(municipality_id, concern_id).await? else {
+            return Ok(None);
+        };
+        let citizen = self.citizen(municipality_id, summary.citizen_id).await?;
+        let last_inbound_at: Option<i64> = read!(self.db(), |ex| {
+            sqlx::query_scalar("SELECT last_inbound_at FROM citizens WHERE id = $1")
+                .bind(citizen.id)
+                .fetch_one(ex)
+                .await?
+        });
+        let raws: Vec<MessageRaw> = read!(self.db(), |ex| {
+            sqlx::query_as(
+                "SELECT m.id, m.direction, m.kind, m.body_enc, s.display_name AS author_name, m.delivery_status, m.delivery_error, \
+                 m.created_at, md.id AS media_id, md.state AS media_state, md.mime_type, md.byte_size, md.error AS media_error \
+                 FROM messages m LEFT JOIN staff s ON s.id = m.author_id LEFT JOIN media md ON md.message_id = m.id \
+                 WHERE m.concern_id = $1 ORDER BY m.created_at, m.id",
+            )
+            .bind(concern_id)
+            .fetch_all(ex)
+            .await?
+        });
+        let mut messages = Vec::with_capacity(raws.len());
+        for r in raws {
+            let text = match &r.body_enc {
+                Some(b) => Some(
+                    citizen
+                        .key
+                        .open_string(b, &context("messages", "body_enc", r.id))?,
+                ),
+                None => None,
+            };
+            messages.push(MessageView {
+                id: r.id,
+                direction: Direction::parse(&r.direction).unwrap_or(Direction::Internal),
+                kind: MessageKind::parse(&r.kind).unwrap_or(MessageKind::Unsupported),
+                text,
+                author_name: r.author_name,
+                delivery_status: r.delivery_status.as_deref().and_then(DeliveryStatus::parse),
+                delivery_error: r.delivery_error,
+                created_at: r.created_at,
+                media: r.media_id.map(|id| MediaInfo {
+                    id,
+                    state: r.media_state.unwrap_or_default(),
+                    mime_type: r.mime_type,
+                    byte_size: r.byte_size,
+                    error: r.media_error,
+                }),
+            });
+        }
+        let reply_window_until = if summary.channel_kind.has_customer_service_window() {
+            last_inbound_at.map(|t| t + CUSTOMER_SERVICE_WINDOW_MS)
+        } else {
+            None
+        };
+        Ok(Some(ConcernDetail {
+            summary,
+            messages,
+            consent: citizen.consent,
+            reply_window_until,
+            last_inbound_at,
+        }))
+    }
+}
