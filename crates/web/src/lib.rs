@@ -1,1 +1,60 @@
-//! placeholder
+//! Rathaus over HTTP: platform webhooks, the staff UI (server-rendered HTML), the JSON API and security headers.
+#![deny(clippy::unwrap_used, clippy::panic)]
+
+pub mod api;
+pub mod headers;
+pub mod ui;
+pub mod webhooks;
+
+use std::sync::Arc;
+
+use axum::Router;
+use rathaus_hub::{Registry, Worker};
+use rathaus_store::Store;
+
+/// Limit for any request body; webhooks above it get 413 before anything is parsed or stored.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// How the web layer behaves; built by the binary from the configuration.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Public base URL, e.g. "https://rathaus.musterstadt.de" (no trailing slash).
+    pub public_url: String,
+    /// Whether cookies get `Secure` and the `__Host-` prefix (false only for plain-http loopback).
+    pub secure_cookies: bool,
+    pub session_idle_ms: i64,
+    pub session_absolute_ms: i64,
+}
+
+impl WebSettings {
+    pub fn for_url(public_url: &str) -> WebSettings {
+        let public_url = public_url.trim_end_matches('/').to_string();
+        WebSettings {
+            secure_cookies: public_url.starts_with("https://"),
+            public_url,
+            session_idle_ms: 30 * 60 * 1000,
+            session_absolute_ms: 12 * 60 * 60 * 1000,
+        }
+    }
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub registry: Arc<Registry>,
+    /// Woken after a webhook queued events, so they are processed at once.
+    pub worker: Option<Worker>,
+    pub settings: Arc<WebSettings>,
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(webhooks::router())
+        .merge(api::router())
+        .merge(ui::router())
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(headers::security_headers))
+        .with_state(state)
+}

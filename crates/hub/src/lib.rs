@@ -1,0 +1,14 @@
+//! The hub's run time: which municipalities and channels exist (registry) and the job processing behind
+//! the webhooks — consent gate, filing concerns, sending replies, fetching media.
+#![deny(clippy::unwrap_used, clippy::panic)]
+
+pub mod gate;
+pub mod outbox;
+pub mod registry;
+pub mod runner;
+
+pub use registry::{
+    ChannelSecrets, ConfiguredChannel, Registry, RegistryError, TelegramChannelConfig, Tenant,
+    TenantConfig, WhatsAppChannelConfig,
+};
+pub use runner::{Worker, WorkerOptions};

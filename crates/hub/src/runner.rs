@@ -1,0 +1,194 @@
+//! The worker loop: claims due jobs from the persistent queue and runs them, several at a time.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+use rathaus_domain::Backoff;
+use rathaus_store::{now_ms, ClaimedJob, JobKind, Store};
+use tokio::sync::{watch, Notify};
+
+use crate::gate::process_inbound;
+use crate::outbox::{self, Verdict};
+use crate::registry::Registry;
+
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// How long a claimed job stays ours before another worker may take it over.
+    pub lease_ms: i64,
+    /// Jobs claimed per round.
+    pub batch: i64,
+    /// Sleep between rounds when the queue is empty (a webhook wakes the worker earlier).
+    pub idle_poll: Duration,
+    pub backoff: Backoff,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        WorkerOptions {
+            lease_ms: 5 * 60 * 1000,
+            batch: 32,
+            idle_poll: Duration::from_millis(1000),
+            backoff: Backoff::default(),
+        }
+    }
+}
+
+/// Runs queued jobs. Cheap to clone; `wake()` shortens the wait after new jobs were queued.
+#[derive(Clone)]
+pub struct Worker {
+    store: Store,
+    registry: Arc<Registry>,
+    options: WorkerOptions,
+    id: String,
+    wake: Arc<Notify>,
+}
+
+impl Worker {
+    pub fn new(store: Store, registry: Arc<Registry>, options: WorkerOptions) -> Worker {
+        let id = format!(
+            "worker-{}-{:08x}",
+            std::process::id(),
+            rand::thread_rng().gen::<u32>()
+        );
+        Worker {
+            store,
+            registry,
+            options,
+            id,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Processes jobs until `shutdown` turns true. Jobs in flight finish; their leases protect the rest.
+    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
+        tracing::info!(worker = %self.id, "worker started");
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let worked = match self.run_round().await {
+                Ok(n) => n > 0,
+                Err(e) => {
+                    tracing::error!(error = %e, "claiming jobs failed");
+                    false
+                }
+            };
+            if !worked {
+                tokio::select! {
+                    _ = self.wake.notified() => {}
+                    _ = tokio::time::sleep(self.options.idle_poll) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+        tracing::info!(worker = %self.id, "worker stopped");
+    }
+
+    /// Claims one batch and runs it; returns how many jobs ran.
+    pub async fn run_round(&self) -> Result<usize, rathaus_store::StoreError> {
+        let jobs = self
+            .store
+            .claim_jobs(
+                &self.id,
+                now_ms(),
+                self.options.lease_ms,
+                self.options.batch,
+            )
+            .await?;
+        let n = jobs.len();
+        // Inbound events run in arrival order so a citizen's opt-in is seen before their next message;
+        // outgoing work runs concurrently.
+        let (inbound, other): (Vec<_>, Vec<_>) =
+            jobs.into_iter().partition(|j| j.kind == JobKind::Inbound);
+        let mut set = tokio::task::JoinSet::new();
+        for job in other {
+            let w = self.clone();
+            set.spawn(async move { w.run_job(job).await });
+        }
+        for job in inbound {
+            self.run_job(job).await;
+        }
+        while set.join_next().await.is_some() {}
+        Ok(n)
+    }
+
+    /// Runs rounds until the queue has nothing due (for tests and the CLI).
+    pub async fn drain(&self) -> Result<usize, rathaus_store::StoreError> {
+        let mut total = 0;
+        loop {
+            let n = self.run_round().await?;
+            if n == 0 {
+                return Ok(total);
+            }
+            total += n;
+        }
+    }
+
+    async fn run_job(&self, job: ClaimedJob) {
+        let jitter: f64 = rand::thread_rng().gen();
+        let b = &self.options.backoff;
+        let result = match job.kind {
+            JobKind::Inbound => process_inbound(
+                &self.store,
+                &self.registry,
+                job.municipality_id,
+                &job.payload,
+                now_ms(),
+            )
+            .await
+            .map(|outcome| {
+                tracing::debug!(job = job.id, ?outcome, "inbound event processed");
+                Verdict::Done
+            })
+            .map_err(|e| e.to_string()),
+            JobKind::SendReply => {
+                outbox::send_reply(&self.store, &self.registry, &job, b, jitter).await
+            }
+            JobKind::Notify => outbox::notify(&self.registry, &job, b, jitter).await,
+            JobKind::FetchMedia => {
+                outbox::fetch_media(&self.store, &self.registry, &job, b, jitter).await
+            }
+        };
+        let verdict = match result {
+            Ok(v) => v,
+            Err(reason) => {
+                // Our own failure (database, decoding): retry with backoff, give up after the last attempt.
+                let attempt = u32::try_from(job.attempts.max(1)).unwrap_or(u32::MAX);
+                if b.gives_up_after(attempt) {
+                    Verdict::GiveUp { reason }
+                } else {
+                    Verdict::RetryIn {
+                        delay_ms: b.delay_ms(attempt, jitter, None),
+                        reason,
+                    }
+                }
+            }
+        };
+        let outcome = match &verdict {
+            Verdict::Done => self.store.complete_job(job.id).await,
+            Verdict::RetryIn { delay_ms, reason } => {
+                tracing::warn!(job = job.id, kind = job.kind.as_str(), attempt = job.attempts, %reason, "job will be retried");
+                let delay = i64::try_from(*delay_ms).unwrap_or(i64::MAX / 2);
+                self.store.retry_job(job.id, now_ms() + delay, reason).await
+            }
+            Verdict::GiveUp { reason } => {
+                tracing::warn!(job = job.id, kind = job.kind.as_str(), %reason, "job gave up");
+                match job.kind {
+                    // The failure is shown on the message or media; nothing is left to keep.
+                    JobKind::SendReply | JobKind::FetchMedia | JobKind::Notify => {
+                        self.store.complete_job(job.id).await
+                    }
+                    JobKind::Inbound => self.store.bury_job(job.id, reason).await,
+                }
+            }
+        };
+        if let Err(e) = outcome {
+            tracing::error!(job = job.id, error = %e, "could not record job outcome; its lease will expire and it runs again");
+        }
+    }
+}

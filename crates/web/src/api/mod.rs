@@ -1,0 +1,8 @@
+//! JSON API (placeholder).
+use axum::Router;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+}
