@@ -4,11 +4,17 @@
 //! (send endpoints, media lookup and download, `getFile` and file download), records every
 //! request for assertions, can be told to fail the next N requests, and serves registered media.
 //!
-//! ```ignore
+//! ```
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use rathaus_channels::testing::FakePlatform;
+//!
 //! let fake = FakePlatform::start().await?;
 //! let client = fake.whatsapp_client("1065", "token");
 //! client.send_text("4915112345678", "Hallo").await?;
 //! assert_eq!(fake.sent_texts()[0].text, "Hallo");
+//! # Ok(())
+//! # }
+//! # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
 //! ```
 
 use std::collections::{HashMap, VecDeque};
