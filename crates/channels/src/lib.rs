@@ -11,6 +11,8 @@
 
 mod http;
 pub mod telegram;
+#[cfg(test)]
+mod test_json;
 pub mod whatsapp;
 
 #[cfg(feature = "testing")]
