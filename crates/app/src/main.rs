@@ -1,1 +1,249 @@
-fn main() {}
+//! The `rathaus` command: serve, worker, migrate, user, token, demo.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use rathaus::config::Config;
+use rathaus::server::{self, Roles};
+use rathaus_hub::WorkerOptions;
+use rathaus_store::{now_ms, Role};
+
+#[derive(Parser)]
+#[command(
+    name = "rathaus",
+    version,
+    about = "Rathaus — Bürgerdialog-Hub für Kommunen / citizen-dialogue hub for municipalities"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct ConfigArg {
+    /// TOML configuration file; every key can be overridden by RATHAUS_* variables.
+    #[arg(long, short, env = "RATHAUS_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server and the worker in one process.
+    Serve {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Do not run the job worker here (run `rathaus worker` elsewhere).
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Run only the job worker (scale-out on PostgreSQL).
+    Worker {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Start a demo instance: Musterstadt, demo staff and simulated conversations.
+    Demo(rathaus::demo::DemoArgs),
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create a staff account (or update its password and role).
+    Add {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[arg(long)]
+        municipality: String,
+        #[arg(long)]
+        email: String,
+        /// admin, agent or viewer
+        #[arg(long, default_value = "agent")]
+        role: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Create a bearer token for /api/v1; the token is printed as the last line.
+    Create {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[arg(long)]
+        email: String,
+        /// Municipality slug (default: the account's first municipality).
+        #[arg(long)]
+        municipality: Option<String>,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RATHAUS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    init_logging();
+    if let Err(e) = run(cli).await {
+        eprintln!("Fehler / error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { config, no_worker } => {
+            let cfg = Config::load(config.config.as_deref())?;
+            let running = server::start(
+                &cfg,
+                Roles {
+                    web: true,
+                    worker: !no_worker,
+                },
+                WorkerOptions::default(),
+            )
+            .await?;
+            let public = cfg.public_url.clone().unwrap_or_else(|| running.url());
+            println!("Rathaus läuft / is running: {public}");
+            if let Some(link) = server::first_admin_link(&running, &public).await? {
+                println!("Ersteinrichtung / first admin (link valid 24 h, usable once): {link}");
+            }
+            server::shutdown_signal().await;
+            running.stop().await;
+        }
+        Command::Worker { config } => {
+            let cfg = Config::load(config.config.as_deref())?;
+            let running = server::start(
+                &cfg,
+                Roles {
+                    web: false,
+                    worker: true,
+                },
+                WorkerOptions::default(),
+            )
+            .await?;
+            server::shutdown_signal().await;
+            running.stop().await;
+        }
+        Command::Migrate { config } => {
+            let cfg = Config::load(config.config.as_deref())?;
+            let store = server::open_store(&cfg).await?;
+            server::build_registry(&store, &cfg).await?;
+            store.close().await;
+            println!("Datenbank ist aktuell / database is up to date");
+        }
+        Command::User {
+            action:
+                UserAction::Add {
+                    config,
+                    municipality,
+                    email,
+                    role,
+                    name,
+                    password_stdin,
+                },
+        } => {
+            let cfg = Config::load(config.config.as_deref())?;
+            let role = Role::parse(&role)
+                .with_context(|| format!("unknown role '{role}' (admin, agent, viewer)"))?;
+            if !password_stdin {
+                bail!("give the password on standard input with --password-stdin");
+            }
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            if password.chars().count() < 12 {
+                bail!("das Passwort muss mindestens 12 Zeichen haben / the password needs at least 12 characters");
+            }
+            let store = server::open_store(&cfg).await?;
+            server::build_registry(&store, &cfg).await?;
+            let m = store
+                .municipality_by_slug(&municipality)
+                .await?
+                .with_context(|| {
+                    format!("no municipality '{municipality}' in the configuration")
+                })?;
+            let hash = rathaus_web::passwords::hash_password(password)?;
+            let display =
+                name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
+            let id = store
+                .upsert_staff(m.id, &email, &display, Some(&hash), role, now_ms())
+                .await?;
+            store.close().await;
+            println!(
+                "Konto {email} ({}) in {} angelegt / account created (id {id})",
+                role.as_str(),
+                m.slug
+            );
+        }
+        Command::Token {
+            action:
+                TokenAction::Create {
+                    config,
+                    email,
+                    municipality,
+                    label,
+                },
+        } => {
+            let cfg = Config::load(config.config.as_deref())?;
+            let store = server::open_store(&cfg).await?;
+            let (staff_id, _) = store
+                .staff_credentials(&email)
+                .await?
+                .with_context(|| format!("no staff account {email}"))?;
+            let memberships = store.staff_municipalities(staff_id).await?;
+            let municipality_id = match municipality {
+                Some(slug) => {
+                    let m = store
+                        .municipality_by_slug(&slug)
+                        .await?
+                        .with_context(|| format!("no municipality '{slug}'"))?;
+                    if !memberships.iter().any(|(id, _)| *id == m.id) {
+                        bail!("{email} is not a member of '{slug}'");
+                    }
+                    m.id
+                }
+                None => memberships
+                    .first()
+                    .map(|(id, _)| *id)
+                    .context("the account belongs to no municipality")?,
+            };
+            let token = store
+                .create_api_token(staff_id, municipality_id, &label, now_ms())
+                .await?;
+            store.close().await;
+            println!("API-Token für / token for {email} (nur jetzt sichtbar / shown only now):");
+            println!("{token}");
+        }
+        Command::Demo(args) => rathaus::demo::run(args).await?,
+    }
+    Ok(())
+}

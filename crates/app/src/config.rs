@@ -1,0 +1,422 @@
+//! The configuration file (TOML) with `RATHAUS_*` environment overrides and `*_FILE` secrets.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use rathaus_domain::texts::CitizenTexts;
+use rathaus_domain::{Keywords, MunicipalitySettings};
+use rathaus_hub::{TelegramChannelConfig, TenantConfig, WhatsAppChannelConfig};
+use serde::Deserialize;
+
+/// Keys whose value may instead be read from a file named by `<key>_file` (TOML) or `RATHAUS_…_FILE` (env).
+const SECRET_KEYS: &[&str] = &[
+    "app_secret",
+    "access_token",
+    "verify_token",
+    "bot_token",
+    "webhook_secret",
+];
+
+/// Environment variables with the prefix that are not configuration keys.
+const NOT_CONFIG_ENV: &[&str] = &["RATHAUS_MASTER_KEY", "RATHAUS_LOG", "RATHAUS_CONFIG"];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    pub public_url: Option<String>,
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub master_key_file: Option<PathBuf>,
+    #[serde(default)]
+    pub municipality: Vec<MunicipalityConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MunicipalityConfig {
+    pub slug: String,
+    pub name: String,
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    #[serde(default)]
+    pub privacy_notice_url: String,
+    /// The privacy-notice text itself (or `privacy_notice_file`): its hash is the version consents refer to.
+    pub privacy_notice_text: Option<String>,
+    pub privacy_notice_file: Option<PathBuf>,
+    #[serde(default)]
+    pub keywords: Option<KeywordsConfig>,
+    #[serde(default)]
+    pub texts: Option<CitizenTexts>,
+    #[serde(default)]
+    pub whatsapp: Vec<WhatsAppChannelConfig>,
+    #[serde(default)]
+    pub telegram: Vec<TelegramChannelConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeywordsConfig {
+    pub opt_in: Option<Vec<String>>,
+    pub opt_out: Option<Vec<String>>,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("./rathaus-data")
+}
+fn default_timezone() -> String {
+    "Europe/Berlin".into()
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: default_listen(),
+            public_url: None,
+            data_dir: default_data_dir(),
+            database_url: None,
+            master_key_file: None,
+            municipality: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the file (if given), applies `RATHAUS_*` environment overrides and resolves secret files.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Config> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_with_env(path, &env)
+    }
+
+    pub fn load_with_env(path: Option<&Path>, env: &[(String, String)]) -> anyhow::Result<Config> {
+        let mut value = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).with_context(|| {
+                    format!(
+                        "Konfigurationsdatei {} nicht lesbar / cannot read config file",
+                        p.display()
+                    )
+                })?;
+                // First pass gives errors with line and column against the file the admin wrote.
+                toml::from_str::<Config>(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                toml::from_str::<toml::Table>(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        for (name, raw) in env {
+            let Some(rest) = name.strip_prefix("RATHAUS_") else {
+                continue;
+            };
+            if NOT_CONFIG_ENV.contains(&name.as_str())
+                || rest.starts_with("TEST_")
+                || rest.is_empty()
+            {
+                continue;
+            }
+            let segments: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
+            set_path(&mut value, &segments, raw)
+                .with_context(|| format!("environment variable {name}"))?;
+        }
+        resolve_secret_files(&mut value)?;
+        let config = Config::deserialize(toml::Value::Table(value))
+            .map_err(|e| anyhow::anyhow!("configuration (after environment overrides): {e}"))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let mut slugs = std::collections::HashSet::new();
+        for m in &self.municipality {
+            if m.slug.is_empty()
+                || !m
+                    .slug
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                bail!(
+                    "municipality slug '{}' must be lower-case letters, digits and '-'",
+                    m.slug
+                );
+            }
+            if !slugs.insert(&m.slug) {
+                bail!("municipality slug '{}' appears twice", m.slug);
+            }
+            for t in &m.telegram {
+                if t.name.is_empty()
+                    || !t
+                        .name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    bail!("telegram channel name '{}' must be letters, digits, '-' or '_' (it is part of the webhook URL)", t.name);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("rathaus.db").display()))
+    }
+
+    pub fn master_key_path(&self) -> PathBuf {
+        self.master_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("master.key"))
+    }
+
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// The municipalities as the hub needs them.
+    pub fn tenants(&self) -> anyhow::Result<Vec<TenantConfig>> {
+        self.municipality
+            .iter()
+            .map(|m| {
+                let notice_text = match (&m.privacy_notice_text, &m.privacy_notice_file) {
+                    (Some(t), _) => Some(t.clone()),
+                    (None, Some(f)) => Some(std::fs::read_to_string(f).with_context(|| {
+                        format!("privacy_notice_file {} of '{}'", f.display(), m.slug)
+                    })?),
+                    (None, None) => None,
+                };
+                let mut keywords = Keywords::default();
+                if let Some(k) = &m.keywords {
+                    if let Some(v) = &k.opt_in {
+                        keywords.opt_in = v.clone();
+                    }
+                    if let Some(v) = &k.opt_out {
+                        keywords.opt_out = v.clone();
+                    }
+                }
+                Ok(TenantConfig {
+                    settings: MunicipalitySettings {
+                        slug: m.slug.clone(),
+                        name: m.name.clone(),
+                        timezone: m.timezone.clone(),
+                        privacy_notice_url: m.privacy_notice_url.clone(),
+                        privacy_notice_text: notice_text,
+                        keywords,
+                        texts: m.texts.clone().unwrap_or_default(),
+                    },
+                    whatsapp: m.whatsapp.clone(),
+                    telegram: m.telegram.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Sets `segments` (table keys, or array indexes as numbers) to `raw` inside `table`.
+fn set_path(table: &mut toml::Table, segments: &[String], raw: &str) -> anyhow::Result<()> {
+    let Some((first, rest)) = segments.split_first() else {
+        bail!("empty key");
+    };
+    if rest.is_empty() {
+        table.insert(first.clone(), parse_env_value(raw));
+        return Ok(());
+    }
+    let entry = table.entry(first.clone()).or_insert_with(|| {
+        if rest[0].parse::<usize>().is_ok() {
+            toml::Value::Array(Vec::new())
+        } else {
+            toml::Value::Table(toml::Table::new())
+        }
+    });
+    set_in_value(entry, rest, raw)
+}
+
+fn set_in_value(value: &mut toml::Value, segments: &[String], raw: &str) -> anyhow::Result<()> {
+    match value {
+        toml::Value::Table(t) => set_path(t, segments, raw),
+        toml::Value::Array(items) => {
+            let Some((idx, rest)) = segments.split_first() else {
+                bail!("empty key");
+            };
+            let i: usize = idx
+                .parse()
+                .with_context(|| format!("'{idx}' is not an array index"))?;
+            if i > items.len() {
+                bail!("index {i} skips entries (there are {})", items.len());
+            }
+            if i == items.len() {
+                items.push(toml::Value::Table(toml::Table::new()));
+            }
+            if rest.is_empty() {
+                items[i] = parse_env_value(raw);
+                return Ok(());
+            }
+            set_in_value(&mut items[i], rest, raw)
+        }
+        _ => bail!("cannot set a key inside a plain value"),
+    }
+}
+
+/// Environment values are strings, except lists written as TOML arrays (`["Start", "Los"]`).
+fn parse_env_value(raw: &str) -> toml::Value {
+    let t = raw.trim();
+    if t.starts_with('[') {
+        if let Ok(tbl) = toml::from_str::<toml::Table>(&format!("v = {t}")) {
+            if let Some(v) = tbl.get("v") {
+                return v.clone();
+            }
+        }
+    }
+    toml::Value::String(raw.to_string())
+}
+
+/// Replaces every `<secret>_file = "path"` with `<secret> = <file contents>`.
+fn resolve_secret_files(table: &mut toml::Table) -> anyhow::Result<()> {
+    for key in SECRET_KEYS {
+        let file_key = format!("{key}_file");
+        if let Some(path) = table.remove(&file_key) {
+            let path = path
+                .as_str()
+                .with_context(|| format!("{file_key} must be a path"))?
+                .to_string();
+            let content = std::fs::read_to_string(&path)
+                .with_context(|| format!("{file_key}: cannot read {path}"))?;
+            table.insert(
+                (*key).to_string(),
+                toml::Value::String(content.trim_end_matches(['\n', '\r']).to_string()),
+            );
+        }
+    }
+    for (_, v) in table.iter_mut() {
+        match v {
+            toml::Value::Table(t) => resolve_secret_files(t)?,
+            toml::Value::Array(items) => {
+                for item in items {
+                    if let toml::Value::Table(t) = item {
+                        resolve_secret_files(t)?;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+listen = "127.0.0.1:9000"
+public_url = "https://rathaus.musterstadt.de/"
+[[municipality]]
+slug = "musterstadt"
+name = "Stadt Musterstadt"
+privacy_notice_url = "https://musterstadt.de/datenschutz-messenger"
+[[municipality.whatsapp]]
+phone_number_id = "106540352242922"
+verify_token = "vt"
+app_secret = "from-file"
+access_token = "tok"
+[[municipality.telegram]]
+name = "buergerbot"
+bot_token = "123:abc"
+webhook_secret = "s3cret"
+"#;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).expect("write");
+        p
+    }
+
+    #[test]
+    fn file_values_defaults_and_env_overrides() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = write(dir.path(), "c.toml", SAMPLE);
+        let secret = write(dir.path(), "secret", "app-secret-from-file\n");
+        let env = vec![
+            ("RATHAUS_LISTEN".to_string(), "127.0.0.1:9100".to_string()),
+            (
+                "RATHAUS_MUNICIPALITY__0__WHATSAPP__0__APP_SECRET_FILE".to_string(),
+                secret.display().to_string(),
+            ),
+            (
+                "RATHAUS_MUNICIPALITY__0__KEYWORDS__OPT_IN".to_string(),
+                r#"["Hallo", "Los"]"#.to_string(),
+            ),
+            ("RATHAUS_MASTER_KEY".to_string(), "ignored here".to_string()),
+        ];
+        let c = Config::load_with_env(Some(&p), &env).expect("loads");
+        assert_eq!(c.listen, "127.0.0.1:9100");
+        assert_eq!(c.public_url(), "https://rathaus.musterstadt.de");
+        let m = &c.municipality[0];
+        assert_eq!(m.timezone, "Europe/Berlin");
+        assert_eq!(m.whatsapp[0].app_secret, "app-secret-from-file");
+        assert_eq!(m.whatsapp[0].api_base, "https://graph.facebook.com");
+        assert_eq!(m.whatsapp[0].api_version, "v23.0");
+        let t = c.tenants().expect("tenants");
+        assert_eq!(t[0].settings.keywords.opt_in, vec!["Hallo", "Los"]);
+        assert_eq!(t[0].settings.keywords.opt_out, Keywords::default().opt_out);
+        assert!(c.database_url().starts_with("sqlite://./rathaus-data/"));
+    }
+
+    #[test]
+    fn no_file_gives_the_zero_config_defaults() {
+        let c = Config::load_with_env(None, &[]).expect("defaults");
+        assert_eq!(c.listen, "127.0.0.1:8080");
+        assert!(c.municipality.is_empty());
+        assert_eq!(
+            c.master_key_path(),
+            PathBuf::from("./rathaus-data/master.key")
+        );
+    }
+
+    #[test]
+    fn mistakes_are_named_with_their_place() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = write(dir.path(), "bad.toml", "listen = \"x\"\nlisten_port = 3\n");
+        let e = Config::load_with_env(Some(&p), &[])
+            .expect_err("unknown key")
+            .to_string();
+        assert!(e.contains("listen_port"), "{e}");
+        assert!(e.contains("bad.toml"), "{e}");
+        let p = write(
+            dir.path(),
+            "slug.toml",
+            "[[municipality]]\nslug = \"Muster Stadt\"\nname = \"x\"\n",
+        );
+        let e = Config::load_with_env(Some(&p), &[])
+            .expect_err("bad slug")
+            .to_string();
+        assert!(e.contains("Muster Stadt"), "{e}");
+        let missing =
+            Config::load_with_env(Some(&dir.path().join("nope.toml")), &[]).expect_err("missing");
+        assert!(format!("{missing:#}").contains("nope.toml"));
+        let env = vec![("RATHAUS_MUNICIPALITY__3__NAME".to_string(), "x".to_string())];
+        let e = Config::load_with_env(Some(&p.with_file_name("none")), &env).is_err();
+        assert!(e);
+    }
+
+    #[test]
+    fn secrets_are_not_in_debug_output() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = write(dir.path(), "c.toml", SAMPLE);
+        let c = Config::load_with_env(Some(&p), &[]).expect("loads");
+        let dbg = format!("{c:?}");
+        assert!(
+            !dbg.contains("s3cret") && !dbg.contains("123:abc") && !dbg.contains("from-file"),
+            "{dbg}"
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! The `rathaus` binary's library: configuration, wiring of store, hub and web, and the CLI commands.
+#![deny(clippy::unwrap_used, clippy::panic)]
+
+pub mod config;
+pub mod demo;
+pub mod keyfile;
+pub mod server;
+pub mod simulate;

@@ -1,0 +1,78 @@
+//! Opens a fresh store per test on each backend; PostgreSQL comes from RATHAUS_TEST_POSTGRES_URL.
+
+use rathaus_crypto::Key;
+use rathaus_store::Store;
+
+pub struct TestStore {
+    pub store: Store,
+    pub name: &'static str,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn sqlite() -> TestStore {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    TestStore {
+        store: Store::open(&url, Key::generate()).await.unwrap(),
+        name: "sqlite",
+        _dir: Some(dir),
+    }
+}
+
+/// A fresh database on the test PostgreSQL server, or None when there is none outside CI.
+pub async fn postgres() -> Option<TestStore> {
+    let Ok(base) = std::env::var("RATHAUS_TEST_POSTGRES_URL") else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("RATHAUS_TEST_POSTGRES_URL is not set: PostgreSQL tests must run in CI (use scripts/test.sh)");
+        }
+        eprintln!(
+            "skipping PostgreSQL: RATHAUS_TEST_POSTGRES_URL not set (scripts/test.sh sets it)"
+        );
+        return None;
+    };
+    let url = fresh_database(&base).await;
+    Some(TestStore {
+        store: Store::open(&url, Key::generate()).await.unwrap(),
+        name: "postgres",
+        _dir: None,
+    })
+}
+
+/// Creates `rathaus_t_<random>` next to the given database and returns its URL.
+pub async fn fresh_database(base: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("rathaus_t_{:016x}", rand_u64());
+    let mut conn = sqlx::PgConnection::connect(base).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let (head, tail) = match base.find('?') {
+        Some(q) => (&base[..q], &base[q..]),
+        None => (base, ""),
+    };
+    let slash = head.rfind('/').unwrap();
+    format!("{}/{name}{tail}", &head[..slash])
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos(),
+    );
+    h.finish()
+}
+
+/// Both backends that are available here.
+pub async fn all() -> Vec<TestStore> {
+    let mut v = vec![sqlite().await];
+    if let Some(pg) = postgres().await {
+        v.push(pg);
+    }
+    v
+}

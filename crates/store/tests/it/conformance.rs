@@ -1,0 +1,444 @@
+//! The behaviour every backend must show: consent gate storage, concerns, queue, tenancy, sessions.
+
+use rathaus_domain::{
+    ChannelKind, ConcernStatus, ConsentState, DeliveryStatus, Direction, InboundMessage,
+    MessageContent, PlatformUser, StatusUpdate,
+};
+use rathaus_store::{ConcernFilter, JobKind, ReplyRefused, Role, Store};
+
+use crate::backends;
+
+const HOUR: i64 = 60 * 60 * 1000;
+const T0: i64 = 1_790_000_000_000;
+
+struct Town {
+    m: i64,
+    ch: i64,
+}
+
+async fn town(store: &Store, slug: &str, phone_number_id: &str) -> Town {
+    let m = store
+        .ensure_municipality(slug, slug, "Europe/Berlin", T0)
+        .await
+        .unwrap();
+    let ch = store
+        .ensure_channel(m.id, ChannelKind::WhatsApp, "whatsapp", phone_number_id, T0)
+        .await
+        .unwrap();
+    Town { m: m.id, ch: ch.id }
+}
+
+fn user(id: &str) -> PlatformUser {
+    PlatformUser {
+        id: id.into(),
+        phone: Some(id.into()),
+        display_name: Some("Erika Mustermann".into()),
+    }
+}
+
+fn text(id: &str, from: &str, at: i64, body: &str) -> InboundMessage {
+    InboundMessage {
+        platform_message_id: id.into(),
+        sender: user(from),
+        sent_at_ms: at,
+        content: MessageContent::Text { body: body.into() },
+    }
+}
+
+#[tokio::test]
+async fn consent_creates_the_citizen_and_messages_land_in_one_concern() {
+    for t in backends::all().await {
+        let s = &t.store;
+        let town = town(s, "musterstadt", "1065").await;
+        assert!(
+            s.find_citizen(town.m, town.ch, "4915100")
+                .await
+                .unwrap()
+                .is_none(),
+            "{}",
+            t.name
+        );
+        let v = s
+            .ensure_privacy_notice(town.m, "https://x/ds", Some("Fassung 1"), T0)
+            .await
+            .unwrap();
+        let c = s
+            .record_consent(town.m, town.ch, &user("4915100"), &v, "wamid.1", T0)
+            .await
+            .unwrap();
+        assert_eq!(c.consent, ConsentState::Given);
+        assert!(
+            c.pseudonym.starts_with("Bürger·") && c.pseudonym.len() == "Bürger·".len() + 4,
+            "{}",
+            c.pseudonym
+        );
+        let again = s
+            .find_citizen(town.m, town.ch, "4915100")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.id, c.id);
+        assert_eq!(again.pseudonym, c.pseudonym);
+        assert_eq!(s.citizen_platform_id(&again).await.unwrap(), "4915100");
+
+        let f1 = s
+            .file_inbound_message(
+                &c,
+                &text("wamid.2", "4915100", T0 + 1, "Laterne kaputt"),
+                T0 + 1,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let f2 = s
+            .file_inbound_message(
+                &c,
+                &text("wamid.3", "4915100", T0 + 2, "Lindenstraße 12"),
+                T0 + 2,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(f1.new_concern && !f2.new_concern);
+        assert_eq!(f1.concern_id, f2.concern_id);
+        let dup = s
+            .file_inbound_message(
+                &c,
+                &text("wamid.3", "4915100", T0 + 2, "Lindenstraße 12"),
+                T0 + 3,
+            )
+            .await
+            .unwrap();
+        assert!(dup.is_none(), "{}: redelivery must not file twice", t.name);
+
+        let d = s
+            .concern_detail(town.m, f1.concern_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let texts: Vec<_> = d.messages.iter().map(|m| m.text.clone().unwrap()).collect();
+        assert_eq!(texts, vec!["Laterne kaputt", "Lindenstraße 12"]);
+        assert!(d.messages.iter().all(|m| m.direction == Direction::Inbound));
+        let history = s.consent_history(&c).await.unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].notice_version, v);
+        assert_eq!(history[0].platform_message_id.as_deref(), Some("wamid.1"));
+
+        // A resolved concern is closed for good; the next message opens a new one.
+        s.set_concern_status(town.m, f1.concern_id, ConcernStatus::Resolved, T0 + 4)
+            .await
+            .unwrap();
+        let f3 = s
+            .file_inbound_message(
+                &c,
+                &text("wamid.4", "4915100", T0 + 5, "Noch etwas"),
+                T0 + 5,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(f3.new_concern);
+        assert_ne!(f3.concern_id, f1.concern_id);
+    }
+}
+
+#[tokio::test]
+async fn replies_respect_the_window_and_statuses_only_advance() {
+    for t in backends::all().await {
+        let s = &t.store;
+        let town = town(s, "musterstadt", "1065").await;
+        let staff = s
+            .upsert_staff(town.m, "a@musterstadt.de", "Anna", None, Role::Agent, T0)
+            .await
+            .unwrap();
+        let c = s
+            .record_consent(town.m, town.ch, &user("49151"), "v1", "w0", T0)
+            .await
+            .unwrap();
+        let f = s
+            .file_inbound_message(&c, &text("w1", "49151", T0, "Hallo"), T0)
+            .await
+            .unwrap()
+            .unwrap();
+
+        let refused = s
+            .queue_reply(town.m, f.concern_id, staff, "Spät", T0 + 25 * HOUR)
+            .await
+            .unwrap();
+        assert_eq!(refused, Err(ReplyRefused::WindowClosed), "{}", t.name);
+        assert_eq!(
+            s.queue_reply(town.m, f.concern_id, staff, "  ", T0)
+                .await
+                .unwrap(),
+            Err(ReplyRefused::EmptyText)
+        );
+
+        let msg = s
+            .queue_reply(town.m, f.concern_id, staff, "Wir kümmern uns.", T0 + HOUR)
+            .await
+            .unwrap()
+            .unwrap();
+        let jobs = s.claim_jobs("w", T0 + HOUR, 60_000, 10).await.unwrap();
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].kind, JobKind::SendReply);
+        let out = s.outbound_to_send(town.m, msg).await.unwrap();
+        assert_eq!(
+            (out.recipient.as_str(), out.text.as_str()),
+            ("49151", "Wir kümmern uns.")
+        );
+
+        s.mark_sent(town.m, town.ch, msg, "wamid.out")
+            .await
+            .unwrap();
+        for (st, expect) in [
+            (DeliveryStatus::Read, DeliveryStatus::Read),
+            (DeliveryStatus::Delivered, DeliveryStatus::Read),
+        ] {
+            let u = StatusUpdate {
+                platform_message_id: "wamid.out".into(),
+                status: st,
+                at_ms: T0,
+                error: None,
+            };
+            s.apply_status(town.m, town.ch, &u).await.unwrap();
+            let d = s
+                .concern_detail(town.m, f.concern_id)
+                .await
+                .unwrap()
+                .unwrap();
+            let m = d.messages.iter().find(|m| m.id == msg).unwrap();
+            assert_eq!(m.delivery_status, Some(expect), "{}", t.name);
+            assert_eq!(m.author_name.as_deref(), Some("Anna"));
+        }
+
+        s.withdraw_consent(&c, "v1", "w9", T0 + 2 * HOUR)
+            .await
+            .unwrap();
+        let r = s
+            .queue_reply(town.m, f.concern_id, staff, "Noch da?", T0 + 2 * HOUR)
+            .await
+            .unwrap();
+        assert_eq!(r, Err(ReplyRefused::ConsentWithdrawn));
+        let after = s
+            .find_citizen(town.m, town.ch, "49151")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.consent, ConsentState::NotGiven);
+    }
+}
+
+#[tokio::test]
+async fn one_municipality_never_sees_another() {
+    for t in backends::all().await {
+        let s = &t.store;
+        let a = town(s, "a-stadt", "111").await;
+        let b = town(s, "b-dorf", "222").await;
+        let ca = s
+            .record_consent(a.m, a.ch, &user("4917"), "v", "x", T0)
+            .await
+            .unwrap();
+        let fa = s
+            .file_inbound_message(&ca, &text("m1", "4917", T0, "Nur für A"), T0)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            s.concern_detail(b.m, fa.concern_id)
+                .await
+                .unwrap()
+                .is_none(),
+            "{}",
+            t.name
+        );
+        assert!(s
+            .list_concerns(b.m, &ConcernFilter::default())
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            s.list_concerns(a.m, &ConcernFilter::default())
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        // The same person writing to B is a different citizen there.
+        assert!(s.find_citizen(b.m, b.ch, "4917").await.unwrap().is_none());
+        let staff_b = s
+            .upsert_staff(b.m, "b@b-dorf.de", "B", None, Role::Admin, T0)
+            .await
+            .unwrap();
+        assert!(s
+            .assign_concern(a.m, fa.concern_id, Some(staff_b))
+            .await
+            .is_err());
+        assert!(s
+            .set_concern_status(b.m, fa.concern_id, ConcernStatus::Resolved, T0)
+            .await
+            .is_err());
+        // A channel id belongs to one municipality only.
+        assert!(s
+            .ensure_channel(b.m, ChannelKind::WhatsApp, "wa", "111", T0)
+            .await
+            .is_err());
+    }
+}
+
+#[tokio::test]
+async fn queue_dedupes_leases_and_retries() {
+    for t in backends::all().await {
+        let s = &t.store;
+        let town = town(s, "musterstadt", "1065").await;
+        let events = vec![
+            ("e1".to_string(), b"one".to_vec()),
+            ("e2".to_string(), b"two".to_vec()),
+        ];
+        assert_eq!(s.enqueue_inbound(town.m, &events, T0).await.unwrap(), 2);
+        assert_eq!(
+            s.enqueue_inbound(town.m, &events[..1], T0).await.unwrap(),
+            0,
+            "{}: redelivery",
+            t.name
+        );
+
+        let first = s.claim_jobs("w1", T0, 1000, 10).await.unwrap();
+        assert_eq!(first.len(), 2);
+        let mut payloads: Vec<_> = first.iter().map(|j| j.payload.clone()).collect();
+        payloads.sort();
+        assert_eq!(payloads, vec![b"one".to_vec(), b"two".to_vec()]);
+        assert!(
+            s.claim_jobs("w2", T0 + 500, 1000, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "leased jobs are not handed out twice"
+        );
+
+        // w1 crashed: after the lease the jobs come back, with the attempt counted.
+        let again = s.claim_jobs("w2", T0 + 1001, 1000, 10).await.unwrap();
+        assert_eq!(again.len(), 2);
+        assert!(again.iter().all(|j| j.attempts == 2));
+        s.complete_job(again[0].id).await.unwrap();
+        s.retry_job(again[1].id, T0 + 5000, "platform 500")
+            .await
+            .unwrap();
+        assert!(s
+            .claim_jobs("w2", T0 + 4000, 1000, 10)
+            .await
+            .unwrap()
+            .is_empty());
+        let later = s.claim_jobs("w2", T0 + 5000, 1000, 10).await.unwrap();
+        assert_eq!(later.len(), 1);
+        s.bury_job(later[0].id, "gave up").await.unwrap();
+        assert_eq!(s.job_count("dead").await.unwrap(), 1);
+        assert!(s
+            .claim_jobs("w2", T0 + 999_999, 1000, 10)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+}
+
+#[tokio::test]
+async fn concurrent_workers_never_claim_the_same_job() {
+    for t in backends::all().await {
+        let s = t.store.clone();
+        let town = town(&s, "musterstadt", "1065").await;
+        let events: Vec<_> = (0..120)
+            .map(|i| (format!("e{i}"), format!("{i}").into_bytes()))
+            .collect();
+        s.enqueue_inbound(town.m, &events, T0).await.unwrap();
+        let mut handles = Vec::new();
+        for w in 0..6 {
+            let s = s.clone();
+            handles.push(tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let jobs = s.claim_jobs(&format!("w{w}"), T0, 60_000, 7).await.unwrap();
+                    if jobs.is_empty() {
+                        return mine;
+                    }
+                    for j in jobs {
+                        mine.push(j.id);
+                        s.complete_job(j.id).await.unwrap();
+                    }
+                }
+            }));
+        }
+        let mut all = Vec::new();
+        for h in handles {
+            all.extend(h.await.unwrap());
+        }
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(
+            (n, all.len()),
+            (120, 120),
+            "{}: every job exactly once",
+            t.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn sessions_tokens_and_setup_links() {
+    for t in backends::all().await {
+        let s = &t.store;
+        let town = town(s, "musterstadt", "1065").await;
+        let id = s
+            .upsert_staff(
+                town.m,
+                " Anna@Musterstadt.de ",
+                "Anna",
+                Some("hash"),
+                Role::Admin,
+                T0,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            s.staff_credentials("anna@musterstadt.de").await.unwrap(),
+            Some((id, Some("hash".into())))
+        );
+        s.create_session("tok", id, town.m, T0, T0 + 12 * HOUR)
+            .await
+            .unwrap();
+        let sess = s.session("tok", T0 + 1000, HOUR).await.unwrap().unwrap();
+        assert_eq!((sess.staff_id, sess.role), (id, Role::Admin));
+        assert!(
+            s.session("tok", T0 + 3 * HOUR, HOUR)
+                .await
+                .unwrap()
+                .is_none(),
+            "{}: idle timeout",
+            t.name
+        );
+        assert!(s.session("other", T0, HOUR).await.unwrap().is_none());
+        s.delete_session("tok").await.unwrap();
+        assert!(s.session("tok", T0 + 2000, HOUR).await.unwrap().is_none());
+
+        let api = s.create_api_token(id, town.m, "cli", T0).await.unwrap();
+        assert!(api.starts_with("rh_"));
+        assert_eq!(s.api_token(&api, T0).await.unwrap().unwrap().staff_id, id);
+        assert!(s.api_token("rh_wrong", T0).await.unwrap().is_none());
+
+        let link = s.create_setup_link(town.m, T0, HOUR).await.unwrap();
+        assert!(s.setup_link_valid(&link, T0).await.unwrap());
+        assert_eq!(
+            s.consume_setup_link(&link, T0 + 1).await.unwrap(),
+            Some(town.m)
+        );
+        assert_eq!(
+            s.consume_setup_link(&link, T0 + 2).await.unwrap(),
+            None,
+            "one use only"
+        );
+        let expired = s.create_setup_link(town.m, T0, HOUR).await.unwrap();
+        assert_eq!(
+            s.consume_setup_link(&expired, T0 + 2 * HOUR).await.unwrap(),
+            None
+        );
+    }
+}

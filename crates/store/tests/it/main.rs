@@ -1,0 +1,5 @@
+//! Storage conformance suite: every scenario runs on embedded SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod backends;
+mod conformance;
