@@ -123,7 +123,7 @@ pub async fn seed(running: &server::Running, platform: &FakePlatform) -> anyhow:
         .municipality_by_slug("musterstadt")
         .await?
         .context("demo municipality missing")?;
-    let hash = rathaus_web::passwords::hash_password(DEMO_PASSWORD)?;
+    let hash = rathaus_web::passwords::hash_password(DEMO_PASSWORD);
     store
         .upsert_staff(
             m.id,

@@ -191,7 +191,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| {
                     format!("no municipality '{municipality}' in the configuration")
                 })?;
-            let hash = rathaus_web::passwords::hash_password(password)?;
+            let hash = rathaus_web::passwords::hash_password(password);
             let display =
                 name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
             let id = store

@@ -157,7 +157,7 @@ impl Store {
             Db::Postgres(_) => "FOR UPDATE SKIP LOCKED",
         };
         let sql = claim_sql(lock);
-        let rows: Vec<(i64, i64, String, Vec<u8>, i64)> = write_tx!(self.db(), |tx| {
+        let mut rows: Vec<(i64, i64, String, Vec<u8>, i64, i64)> = write_tx!(self.db(), |tx| {
             sqlx::query_as(&sql)
                 .bind(now + lease_ms)
                 .bind(worker)
@@ -166,8 +166,10 @@ impl Store {
                 .fetch_all(&mut *tx)
                 .await?
         });
+        // RETURNING gives no order; hand jobs out in the order they arrived.
+        rows.sort_by_key(|r| r.5);
         let mut jobs = Vec::with_capacity(rows.len());
-        for (id, municipality_id, kind, sealed, attempts) in rows {
+        for (id, municipality_id, kind, sealed, attempts, _) in rows {
             let kind = JobKind::parse(&kind)
                 .ok_or_else(|| StoreError::Invalid(format!("unknown job kind {kind}")))?;
             let qkey = self.keys().queue_key(self.db(), municipality_id).await?;
@@ -230,14 +232,14 @@ impl Store {
     }
 }
 
-pub(crate) const INSERT_JOB: &str = "INSERT INTO jobs (id, municipality_id, kind, payload_enc, state, run_at, attempts, created_at) \
-     VALUES ($1, $2, $3, $4, 'ready', $5, 0, $6)";
+pub(crate) const INSERT_JOB: &str = "INSERT INTO jobs (id, municipality_id, kind, seq, payload_enc, state, run_at, attempts, created_at) \
+     VALUES ($1, $2, $3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), $4, 'ready', $5, 0, $6)";
 
 fn claim_sql(lock: &str) -> String {
     format!(
         "UPDATE jobs SET state = 'running', lease_until = $1, leased_by = $2, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM jobs WHERE (state = 'ready' AND run_at <= $3) \
-                      OR (state = 'running' AND lease_until < $3) ORDER BY run_at, created_at LIMIT $4 {lock}) \
-         RETURNING id, municipality_id, kind, payload_enc, attempts"
+                      OR (state = 'running' AND lease_until < $3) ORDER BY run_at, seq LIMIT $4 {lock}) \
+         RETURNING id, municipality_id, kind, payload_enc, attempts, seq"
     )
 }

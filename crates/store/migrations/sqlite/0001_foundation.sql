@@ -138,6 +138,8 @@ CREATE TABLE jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     municipality_id INTEGER REFERENCES municipalities(id),
     kind TEXT NOT NULL,
+    -- Arrival order: inbound events of one citizen must be handled in the order they came.
+    seq INTEGER NOT NULL,
     payload_enc BLOB NOT NULL,
     state TEXT NOT NULL,
     run_at INTEGER NOT NULL,
@@ -147,7 +149,8 @@ CREATE TABLE jobs (
     last_error TEXT,
     created_at INTEGER NOT NULL
 );
-CREATE INDEX jobs_ready ON jobs (state, run_at);
+CREATE INDEX jobs_ready ON jobs (state, run_at, seq);
+CREATE INDEX jobs_seq ON jobs (seq);
 
 CREATE TABLE sessions (
     id_hash BLOB PRIMARY KEY,

@@ -1,0 +1,143 @@
+//! Starts a real Rathaus instance (SQLite or PostgreSQL) beside a fake WhatsApp/Telegram platform.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rathaus::config::Config;
+use rathaus::demo::demo_config;
+use rathaus::server::{self, Roles, Running};
+use rathaus_channels::testing::FakePlatform;
+use rathaus_hub::WorkerOptions;
+
+pub const PHONE_NUMBER_ID: &str = rathaus::demo::DEMO_PHONE_NUMBER_ID;
+pub const APP_SECRET: &str = rathaus::demo::DEMO_APP_SECRET;
+pub const TG_SECRET: &str = rathaus::demo::DEMO_TELEGRAM_SECRET;
+
+pub struct Instance {
+    pub running: Option<Running>,
+    pub platform: FakePlatform,
+    pub config: Config,
+    /// Keeps the data folder alive as long as the instance.
+    pub _dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+}
+
+/// Which database the instance runs on.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite,
+    Postgres(String),
+}
+
+pub async fn databases() -> Vec<Db> {
+    let mut v = vec![Db::Sqlite];
+    match std::env::var("RATHAUS_TEST_POSTGRES_URL") {
+        Ok(base) => v.push(Db::Postgres(fresh_pg(&base).await)),
+        Err(_) if std::env::var("CI").is_ok_and(|c| c == "true") => {
+            panic!("RATHAUS_TEST_POSTGRES_URL is not set: PostgreSQL tests must run in CI (scripts/test.sh)")
+        }
+        Err(_) => eprintln!("skipping PostgreSQL: RATHAUS_TEST_POSTGRES_URL not set"),
+    }
+    v
+}
+
+async fn fresh_pg(base: &str) -> String {
+    use sqlx::Connection;
+    let name = format!(
+        "rathaus_e2e_{}",
+        std::process::id() as u64 * 1000 + rand::random::<u16>() as u64
+    );
+    let mut conn = sqlx::PgConnection::connect(base).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let slash = base.rfind('/').unwrap();
+    format!("{}/{name}", &base[..slash])
+}
+
+impl Instance {
+    pub async fn start(db: &Db, worker: bool) -> Instance {
+        let platform = FakePlatform::start().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = demo_config(dir.path().join("data"), "127.0.0.1:0", &platform.base_url());
+        if let Db::Postgres(url) = db {
+            config.database_url = Some(url.clone());
+        }
+        let running = server::start(&config, Roles { web: true, worker }, fast_worker())
+            .await
+            .unwrap();
+        Instance {
+            running: Some(running),
+            platform,
+            config,
+            _dir: dir,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Stops the instance and starts it again on the same data (a "restart" or crash recovery).
+    pub async fn restart(&mut self, worker: bool) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+        self.running = Some(
+            server::start(&self.config, Roles { web: true, worker }, fast_worker())
+                .await
+                .unwrap(),
+        );
+    }
+
+    pub fn r(&self) -> &Running {
+        self.running.as_ref().unwrap()
+    }
+
+    pub fn url(&self) -> String {
+        self.r().url()
+    }
+
+    /// Runs the queue until nothing is due, like a worker process would (tests start without a
+    /// background worker so they decide when jobs run).
+    pub async fn drain(&self) {
+        let r = self.r();
+        let w = match &r.worker {
+            Some(w) => w.clone(),
+            None => rathaus_hub::Worker::new(r.store.clone(), r.registry.clone(), fast_worker()),
+        };
+        w.drain().await.unwrap();
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.config.data_dir.clone()
+    }
+
+    pub async fn post_wa(&self, body: &serde_json::Value) -> u16 {
+        rathaus::simulate::post_whatsapp(&self.http, &self.url(), APP_SECRET, body)
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_tg(&self, body: &serde_json::Value) -> u16 {
+        rathaus::simulate::post_telegram(&self.http, &self.url(), "buergerbot", TG_SECRET, body)
+            .await
+            .unwrap()
+    }
+
+    /// Waits until `check` holds (the in-process worker runs on its own).
+    pub async fn eventually<F: Fn() -> bool>(&self, what: &str, check: F) {
+        for _ in 0..200 {
+            if check() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("timed out waiting for: {what}");
+    }
+}
+
+fn fast_worker() -> WorkerOptions {
+    WorkerOptions {
+        idle_poll: Duration::from_millis(50),
+        ..WorkerOptions::default()
+    }
+}

@@ -1,0 +1,5 @@
+//! End-to-end tests of the real server over HTTP with a fake platform on loopback.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod harness;
+mod messenger_flow;
