@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod headers;
+pub mod passwords;
 pub mod ui;
 pub mod webhooks;
 
@@ -53,7 +54,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(webhooks::router())
         .merge(api::router())
-        .merge(ui::router())
+        .merge(ui::router(&state))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)

@@ -1,8 +1,70 @@
-//! JSON API (placeholder).
+//! JSON API under `/api/v1` for integrations: bearer tokens, JSON errors with stable codes, OpenAPI document.
+
+mod auth;
+pub mod concerns;
+pub mod errors;
+pub mod openapi;
+
+use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
 
 use crate::AppState;
+use errors::ApiError;
+
+pub use openapi::ApiDoc;
+
+/// Every API route as (method, path, handler); the router and [`registered_routes`] are built from it.
+fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
+    vec![
+        ("get", "/api/v1/concerns", get(concerns::list)),
+        ("get", "/api/v1/concerns/{id}", get(concerns::show)),
+        (
+            "post",
+            "/api/v1/concerns/{id}/replies",
+            post(concerns::reply),
+        ),
+        ("post", "/api/v1/concerns/{id}/notes", post(concerns::note)),
+        (
+            "post",
+            "/api/v1/concerns/{id}/status",
+            post(concerns::set_status),
+        ),
+        (
+            "post",
+            "/api/v1/concerns/{id}/assignee",
+            post(concerns::set_assignee),
+        ),
+        (
+            "get",
+            "/api/v1/concerns/{id}/media/{media_id}",
+            get(concerns::media),
+        ),
+        ("get", "/api/v1/openapi.json", get(openapi::openapi_json)),
+    ]
+}
+
+/// (method, path) of every route registered under `/api/v1`, for checking the OpenAPI document against.
+pub fn registered_routes() -> Vec<(&'static str, &'static str)> {
+    table().into_iter().map(|(m, p, _)| (m, p)).collect()
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Diese Methode ist hier nicht erlaubt. / Method not allowed here.",
+    )
+}
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    table()
+        .into_iter()
+        .fold(Router::new(), |r, (_, path, handler)| {
+            r.route(path, handler.fallback(method_not_allowed))
+        })
+        .route("/api/v1/{*rest}", any(not_found))
 }

@@ -1,8 +1,47 @@
-//! Staff UI (placeholder until the inbox lands).
+//! Staff UI: server-rendered HTML pages that work without JavaScript, German first, English per user.
+
+mod assets;
+mod auth;
+pub(crate) mod concern;
+mod csrf;
+pub mod i18n;
+mod inbox;
+mod setup;
+pub(crate) mod view;
+
+use axum::http::header::{self, HeaderValue};
+use axum::routing::{get, post};
 use axum::Router;
 
 use crate::AppState;
 
-pub fn router() -> Router<AppState> {
+pub use auth::{session_cookie_name, StaffSession};
+
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
+        .route("/", get(auth::root))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/language", post(auth::set_language))
+        .route("/inbox", get(inbox::inbox))
+        .route("/concerns/{id}", get(concern::show))
+        .route("/concerns/{id}/reply", post(concern::reply))
+        .route("/concerns/{id}/note", post(concern::note))
+        .route("/concerns/{id}/assign", post(concern::assign))
+        .route("/concerns/{id}/status", post(concern::status))
+        .route("/concerns/{id}/media/{media_id}", get(concern::media))
+        .route("/setup/{token}", get(setup::form).post(setup::create_admin))
+        // Pages carry personal data: never keep them in a shared or browser cache.
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            ),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.settings.clone(),
+            csrf::same_origin_posts,
+        ))
+        // Static files and the health check change nothing and need no CSRF check.
+        .merge(assets::router())
 }

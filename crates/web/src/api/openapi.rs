@@ -1,0 +1,55 @@
+//! The OpenAPI 3.1 description of `/api/v1`, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::concerns;
+use super::errors::{ErrorBody, ErrorDetail};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Rathaus API",
+        description = "Concerns (Anliegen) of one municipality, as the bearer token's staff member sees them. \
+                       Errors are always `{\"error\": {\"code\", \"message\"}}` with a stable code.",
+        license(name = "EUPL-1.2")
+    ),
+    paths(
+        concerns::list,
+        concerns::show,
+        concerns::reply,
+        concerns::note,
+        concerns::set_status,
+        concerns::set_assignee,
+        concerns::media,
+        openapi_json,
+    ),
+    components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags((name = "concerns", description = "Citizen concerns and their threads"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// This document.
+#[utoipa::path(
+    get, path = "/api/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")),
+    security(())
+)]
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

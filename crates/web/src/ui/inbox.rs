@@ -1,0 +1,142 @@
+//! The inbox: concerns of the signed-in member's municipality by status and channel, newest activity first.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use rathaus_domain::ConcernStatus;
+use rathaus_store::ConcernFilter;
+use serde::Deserialize;
+
+use super::auth::StaffSession;
+use super::i18n::Tr;
+use super::view::{self, Chrome};
+use crate::AppState;
+
+#[derive(Deserialize)]
+pub struct InboxQuery {
+    status: Option<String>,
+    channel: Option<String>,
+    msg: Option<String>,
+}
+
+pub struct Tab {
+    pub href: String,
+    pub label: &'static str,
+    pub count: i64,
+    pub current: bool,
+}
+
+pub struct ChannelOption {
+    pub id: i64,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct Row {
+    pub id: i64,
+    pub pseudonym: String,
+    pub channel: String,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub assignee: String,
+    pub last_activity: String,
+    pub last_activity_iso: String,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    tr: Tr,
+    chrome: Option<Chrome>,
+    flash: Option<String>,
+    error: Option<String>,
+    status: &'static str,
+    tabs: Vec<Tab>,
+    channels: Vec<ChannelOption>,
+    rows: Vec<Row>,
+    heading: String,
+}
+
+pub async fn inbox(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Query(q): Query<InboxQuery>,
+) -> Response {
+    let tr = session.tr();
+    let mid = session.info.municipality_id;
+    let status = q
+        .status
+        .as_deref()
+        .and_then(ConcernStatus::parse)
+        .unwrap_or(ConcernStatus::Open);
+    // An empty select value means "all channels"; nonsense is treated the same.
+    let channel_id = q.channel.as_deref().and_then(|c| c.parse::<i64>().ok());
+    let filter = ConcernFilter {
+        status: Some(status),
+        channel_id,
+        limit: Some(200),
+    };
+    let (concerns, counts, channels) = match tokio::try_join!(
+        state.store.list_concerns(mid, &filter),
+        state.store.concern_counts(mid),
+        state.store.channels(mid),
+    ) {
+        Ok(r) => r,
+        Err(e) => return view::internal_error(tr, &e),
+    };
+    let (municipality, tz) = view::municipality(&state, mid).await;
+    let channel_q = channel_id
+        .map(|c| format!("&channel={c}"))
+        .unwrap_or_default();
+    let tabs = counts
+        .iter()
+        .map(|(s, n)| Tab {
+            href: format!("/inbox?status={}{channel_q}", s.as_str()),
+            label: tr.t(view::status_key(*s)),
+            count: *n,
+            current: *s == status,
+        })
+        .collect();
+    let channels = channels
+        .into_iter()
+        .map(|c| ChannelOption {
+            id: c.id,
+            label: format!("{} · {}", c.kind.label(), c.name),
+            selected: Some(c.id) == channel_id,
+        })
+        .collect();
+    let rows = concerns
+        .into_iter()
+        .map(|c| Row {
+            id: c.id,
+            pseudonym: c.pseudonym,
+            channel: format!("{} · {}", c.channel_kind.label(), c.channel_name),
+            status: tr.t(view::status_key(c.status)),
+            status_class: c.status.as_str(),
+            assignee: c
+                .assignee_name
+                .unwrap_or_else(|| tr.t("concern.nobody").to_string()),
+            last_activity: view::local_time(c.last_activity_at, &tz, tr.lang),
+            last_activity_iso: view::rfc3339(c.last_activity_at),
+        })
+        .collect();
+    let mut back = format!("/inbox?status={}", status.as_str());
+    back.push_str(&channel_q);
+    let page = InboxPage {
+        tr,
+        chrome: Some(Chrome::new(&session.info, municipality, tr, &back)),
+        flash: view::flash(tr, q.msg.as_deref()),
+        error: None,
+        status: status.as_str(),
+        heading: format!(
+            "{} – {}",
+            tr.t("inbox.title"),
+            tr.t(view::status_key(status))
+        ),
+        tabs,
+        channels,
+        rows,
+    };
+    view::render(StatusCode::OK, &page)
+}
