@@ -1,5 +1,6 @@
 //! End-to-end tests of the real server over HTTP with a fake platform on loopback.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+mod browser;
 mod harness;
 mod messenger_flow;
