@@ -72,7 +72,7 @@ enum UserAction {
         municipality: String,
         #[arg(long)]
         email: String,
-        /// admin, agent or viewer
+        /// admin, editor, agent, host, dpo or viewer
         #[arg(long, default_value = "agent")]
         role: String,
         #[arg(long)]
@@ -172,8 +172,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => {
             let cfg = Config::load(config.config.as_deref())?;
-            let role = Role::parse(&role)
-                .with_context(|| format!("unknown role '{role}' (admin, agent, viewer)"))?;
+            let role = Role::parse(&role).with_context(|| {
+                format!("unknown role '{role}' (admin, editor, agent, host, dpo, viewer)")
+            })?;
             if !password_stdin {
                 bail!("give the password on standard input with --password-stdin");
             }

@@ -4,6 +4,7 @@
 //! key (or the municipality's event key for transient queue payloads) and bound to its table, column and row.
 #![deny(clippy::unwrap_used, clippy::panic)]
 
+mod audit;
 mod citizens;
 mod concerns;
 mod db;
@@ -13,6 +14,7 @@ mod keys;
 mod municipalities;
 mod staff;
 
+pub use audit::{truncate_ip, AuditEvent, AuditFilter, AuditRecord, AuditVerdict};
 pub use citizens::{CitizenRef, ConsentRecord};
 pub use concerns::{
     ConcernDetail, ConcernFilter, ConcernSummary, FiledMessage, MediaContent, MediaInfo,

@@ -5,36 +5,62 @@ use rathaus_crypto::{sha256_hex, Key};
 use crate::db::{read, write_tx};
 use crate::{Result, Store, StoreError};
 
-/// What a staff member may do in one municipality.
+/// What a staff member may do in one municipality (one role per municipality).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// Settings, channels, users.
     Admin,
+    /// Publishing and comment moderation.
+    Editor,
+    /// Answers concerns.
     Agent,
+    /// Holds consultation hours.
+    Host,
+    /// Data-protection officer: privacy center, audit log, reveals; does not answer.
+    Dpo,
+    /// Reports only.
     Viewer,
 }
 
 impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Editor,
+        Role::Agent,
+        Role::Host,
+        Role::Dpo,
+        Role::Viewer,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
+            Role::Editor => "editor",
             Role::Agent => "agent",
+            Role::Host => "host",
+            Role::Dpo => "dpo",
             Role::Viewer => "viewer",
         }
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "agent" => Some(Role::Agent),
-            "viewer" => Some(Role::Viewer),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
     /// Whether this role may answer citizens, write notes, assign and change status.
     pub fn can_answer(self) -> bool {
-        matches!(self, Role::Admin | Role::Agent)
+        matches!(self, Role::Admin | Role::Agent | Role::Host)
+    }
+
+    /// Whether this role may read concern threads.
+    pub fn can_read_concerns(self) -> bool {
+        matches!(self, Role::Admin | Role::Agent | Role::Host | Role::Dpo)
+    }
+
+    /// Whether this role handles data-protection matters (erasure, access requests, audit log).
+    pub fn is_privacy_officer(self) -> bool {
+        matches!(self, Role::Dpo)
     }
 }
 

@@ -5,6 +5,8 @@ use rathaus_store::Store;
 
 pub struct TestStore {
     pub store: Store,
+    /// Where the database is, for tests that tamper with it behind the store's back.
+    pub url: String,
     pub name: &'static str,
     _dir: Option<tempfile::TempDir>,
 }
@@ -14,6 +16,7 @@ pub async fn sqlite() -> TestStore {
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     TestStore {
         store: Store::open(&url, Key::generate()).await.unwrap(),
+        url,
         name: "sqlite",
         _dir: Some(dir),
     }
@@ -33,6 +36,7 @@ pub async fn postgres() -> Option<TestStore> {
     let url = fresh_database(&base).await;
     Some(TestStore {
         store: Store::open(&url, Key::generate()).await.unwrap(),
+        url,
         name: "postgres",
         _dir: None,
     })
@@ -75,4 +79,17 @@ pub async fn all() -> Vec<TestStore> {
         v.push(pg);
     }
     v
+}
+
+/// Runs one SQL statement directly on the test database (to simulate tampering).
+pub async fn tamper(t: &TestStore, sql: &str) {
+    if t.url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
+        sqlx::query(sql).execute(&pool).await.unwrap();
+        pool.close().await;
+    } else {
+        let pool = sqlx::SqlitePool::connect(&t.url).await.unwrap();
+        sqlx::query(sql).execute(&pool).await.unwrap();
+        pool.close().await;
+    }
 }

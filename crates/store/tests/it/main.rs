@@ -1,5 +1,6 @@
 //! Storage conformance suite: every scenario runs on embedded SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+mod audit;
 mod backends;
 mod conformance;
