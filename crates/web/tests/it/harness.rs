@@ -1,0 +1,348 @@
+//! A real server on 127.0.0.1:0 with a temporary SQLite store, two municipalities, staff and seeded concerns.
+
+use std::sync::Arc;
+
+use rathaus_crypto::Key;
+use rathaus_domain::{
+    InboundMessage, MediaRef, MessageContent, MunicipalitySettings, PlatformUser,
+};
+use rathaus_hub::{Registry, TelegramChannelConfig, TenantConfig, WhatsAppChannelConfig};
+use rathaus_store::{now_ms, CitizenRef, Role, Store};
+use rathaus_web::{passwords::hash_password, AppState, WebSettings};
+use reqwest::header::{HeaderMap, HeaderValue};
+
+pub const PASSWORD: &str = "sicheres Passwort 2026";
+pub const PHONE: &str = "4915112345678";
+pub const CITIZEN_NAME: &str = "Erika Mustermann";
+pub const HOUR_MS: i64 = 60 * 60 * 1000;
+
+pub struct App {
+    pub base: String,
+    pub store: Store,
+    pub http: reqwest::Client,
+    /// Musterstadt (WhatsApp) and Beispieldorf (Telegram).
+    pub a: i64,
+    pub b: i64,
+    pub channel_a: i64,
+    pub channel_b: i64,
+    pub registry: Arc<Registry>,
+    _dir: tempfile::TempDir,
+}
+
+fn whatsapp(phone_number_id: &str) -> WhatsAppChannelConfig {
+    WhatsAppChannelConfig {
+        name: "whatsapp".into(),
+        phone_number_id: phone_number_id.into(),
+        verify_token: "verify".into(),
+        app_secret: "app-secret".into(),
+        access_token: "access-token".into(),
+        // Nothing listens here: nothing in these tests may reach a platform.
+        api_base: "http://127.0.0.1:9".into(),
+        api_version: "v23.0".into(),
+    }
+}
+
+pub async fn start() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let store = Store::open(&url, Key::generate()).await.unwrap();
+    let now = now_ms();
+    let configs = [
+        TenantConfig {
+            settings: MunicipalitySettings::new("musterstadt", "Musterstadt"),
+            whatsapp: vec![whatsapp("1001")],
+            telegram: vec![],
+        },
+        TenantConfig {
+            settings: MunicipalitySettings::new("beispieldorf", "Beispieldorf"),
+            whatsapp: vec![],
+            telegram: vec![TelegramChannelConfig {
+                name: "beispieldorf-bot".into(),
+                bot_token: "123:abc".into(),
+                webhook_secret: "tg-secret".into(),
+                api_base: "http://127.0.0.1:9".into(),
+            }],
+        },
+    ];
+    let registry = Registry::build(&store, &configs, reqwest::Client::new(), now)
+        .await
+        .unwrap();
+    let a = registry.tenants()[0].row.id;
+    let b = registry.tenants()[1].row.id;
+    let channel_a = registry.tenants()[0].channels[0].row.id;
+    let channel_b = registry.tenants()[1].channels[0].row.id;
+    let state = AppState {
+        store: store.clone(),
+        registry: registry.clone(),
+        worker: None,
+        // Plain-http loopback: the cookie is `rathaus_session` without `Secure`.
+        settings: Arc::new(WebSettings::for_url("http://127.0.0.1")),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, rathaus_web::router(state))
+            .await
+            .unwrap();
+    });
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    App {
+        base: format!("http://{addr}"),
+        store,
+        http,
+        a,
+        b,
+        channel_a,
+        channel_b,
+        registry,
+        _dir: dir,
+    }
+}
+
+impl App {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn staff(&self, municipality: i64, email: &str, role: Role) -> i64 {
+        let name = email.split('@').next().unwrap().to_string();
+        self.store
+            .upsert_staff(
+                municipality,
+                email,
+                &name,
+                Some(&hash_password(PASSWORD)),
+                role,
+                now_ms(),
+            )
+            .await
+            .unwrap()
+    }
+
+    pub async fn api_token(&self, municipality: i64, email: &str, role: Role) -> String {
+        let id = self.staff(municipality, email, role).await;
+        self.store
+            .create_api_token(id, municipality, "test", now_ms())
+            .await
+            .unwrap()
+    }
+
+    fn channel_of(&self, municipality: i64) -> i64 {
+        if municipality == self.a {
+            self.channel_a
+        } else {
+            self.channel_b
+        }
+    }
+
+    /// A citizen who opted in on the municipality's channel.
+    pub async fn citizen(
+        &self,
+        municipality: i64,
+        platform_id: &str,
+    ) -> (CitizenRef, PlatformUser) {
+        let user = PlatformUser {
+            id: platform_id.into(),
+            phone: Some(format!("+{platform_id}")),
+            display_name: Some(CITIZEN_NAME.into()),
+        };
+        let notice = self
+            .registry
+            .tenant(municipality)
+            .unwrap()
+            .notice_version
+            .clone();
+        let c = self
+            .store
+            .record_consent(
+                municipality,
+                self.channel_of(municipality),
+                &user,
+                &notice,
+                &format!("optin-{platform_id}"),
+                now_ms(),
+            )
+            .await
+            .unwrap();
+        (c, user)
+    }
+
+    /// Files a citizen message sent `age_ms` ago; returns (concern id, media id).
+    pub async fn file(
+        &self,
+        citizen: &(CitizenRef, PlatformUser),
+        msg_id: &str,
+        content: MessageContent,
+        age_ms: i64,
+    ) -> (i64, Option<i64>) {
+        let now = now_ms();
+        let filed = self
+            .store
+            .file_inbound_message(
+                &citizen.0,
+                &InboundMessage {
+                    platform_message_id: msg_id.into(),
+                    sender: citizen.1.clone(),
+                    sent_at_ms: now - age_ms,
+                    content,
+                },
+                now,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        (filed.concern_id, filed.media_id)
+    }
+
+    /// A concern with one fresh text message; returns its id and the citizen's pseudonym.
+    pub async fn concern(&self, municipality: i64, platform_id: &str, text: &str) -> (i64, String) {
+        let citizen = self.citizen(municipality, platform_id).await;
+        let (id, _) = self
+            .file(
+                &citizen,
+                &format!("m-{platform_id}"),
+                MessageContent::Text { body: text.into() },
+                0,
+            )
+            .await;
+        (id, citizen.0.pseudonym)
+    }
+
+    /// A concern whose only message is an image (media pending until saved).
+    pub async fn concern_with_image(
+        &self,
+        municipality: i64,
+        platform_id: &str,
+    ) -> (CitizenRef, i64, i64) {
+        let citizen = self.citizen(municipality, platform_id).await;
+        let media = MediaRef {
+            platform_media_id: "media-1".into(),
+            mime_type: Some("image/jpeg".into()),
+            sha256: None,
+            filename: Some("Schlagloch \"Foto\".jpg".into()),
+        };
+        let (id, media_id) = self
+            .file(
+                &citizen,
+                &format!("img-{platform_id}"),
+                MessageContent::Image {
+                    media,
+                    caption: Some("Das Loch".into()),
+                },
+                0,
+            )
+            .await;
+        (citizen.0, id, media_id.unwrap())
+    }
+
+    /// Signs in through the form; returns the `Cookie` header value.
+    pub async fn login(&self, email: &str) -> String {
+        let res = self
+            .http
+            .post(self.url("/login"))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("email", email), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 303, "login of {email} failed");
+        let set = res.headers()["set-cookie"].to_str().unwrap();
+        set.split(';').next().unwrap().to_string()
+    }
+
+    pub async fn get_page(&self, cookie: &str, path: &str) -> (u16, String) {
+        let res = self
+            .http
+            .get(self.url(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap())
+    }
+
+    /// A same-origin form POST as the browser sends it from our own page.
+    pub async fn post_form(
+        &self,
+        cookie: &str,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .header("cookie", cookie)
+            .header("sec-fetch-site", "same-origin")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn api_get(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
+        let res = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        json_of(res).await
+    }
+
+    pub async fn api_post(
+        &self,
+        token: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let res = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        json_of(res).await
+    }
+
+    pub async fn outbound_count(&self, municipality: i64, concern: i64) -> usize {
+        self.store
+            .concern_detail(municipality, concern)
+            .await
+            .unwrap()
+            .unwrap()
+            .messages
+            .iter()
+            .filter(|m| m.direction == rathaus_domain::Direction::Outbound)
+            .count()
+    }
+}
+
+/// Status and JSON body; the body must be JSON whatever the status.
+pub async fn json_of(res: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = res.status().as_u16();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let text = res.text().await.unwrap();
+    assert!(
+        ct.starts_with("application/json"),
+        "status {status}: not JSON ({ct}): {text}"
+    );
+    (status, serde_json::from_str(&text).unwrap())
+}
+
+pub fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
+    h.get(name)
+        .map(HeaderValue::to_str)
+        .and_then(Result::ok)
+        .unwrap_or("")
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the staff UI and the JSON API against the real router on a free port.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod api;
+mod harness;
+mod ui;

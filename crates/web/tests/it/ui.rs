@@ -1,0 +1,613 @@
+//! The staff UI as a browser user meets it: sign-in, inbox, thread, forms, roles, CSRF, media, setup.
+
+use rathaus_domain::{ConcernStatus, DeliveryStatus, Direction, MessageContent};
+use rathaus_store::{now_ms, Role};
+
+use crate::harness::{header, start, CITIZEN_NAME, HOUR_MS, PASSWORD, PHONE};
+
+#[tokio::test]
+async fn login_succeeds_and_wrong_password_or_unknown_user_get_the_same_answer() {
+    let app = start().await;
+    app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+
+    let res = app
+        .http
+        .post(app.url("/login"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("email", "SB@musterstadt.de "), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(header(res.headers(), "location"), "/inbox");
+    let cookie = header(res.headers(), "set-cookie").to_string();
+    assert!(cookie.starts_with("rathaus_session="), "{cookie}");
+    for attr in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(attr), "{attr} missing in {cookie}");
+    }
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let (status, body) = app.get_page(&cookie, "/inbox").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Posteingang"));
+
+    let mut answers = Vec::new();
+    for (email, pw) in [
+        ("sb@musterstadt.de", "falsches Passwort"),
+        ("niemand@musterstadt.de", PASSWORD),
+    ] {
+        let res = app
+            .http
+            .post(app.url("/login"))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("email", email), ("password", pw)])
+            .send()
+            .await
+            .unwrap();
+        assert!(res.headers().get("set-cookie").is_none());
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains("E-Mail-Adresse oder Passwort ist falsch."),
+            "{body}"
+        );
+        answers.push((status, body.replace(email, "")));
+    }
+    assert_eq!(
+        answers[0], answers[1],
+        "unknown e-mail must look like a wrong password"
+    );
+
+    // Signing out ends the session for good.
+    let res = app.post_form(&cookie, "/logout", &[]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let res = app
+        .http
+        .get(app.url("/inbox"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(header(res.headers(), "location"), "/login");
+}
+
+#[tokio::test]
+async fn without_a_session_pages_lead_to_the_login() {
+    let app = start().await;
+    for path in ["/", "/inbox", "/concerns/1"] {
+        let res = app.http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 303, "{path}");
+        assert_eq!(header(res.headers(), "location"), "/login", "{path}");
+    }
+    let res = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn inbox_shows_the_pseudonym_and_never_the_phone_number() {
+    let app = start().await;
+    app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+    let (id, pseudonym) = app
+        .concern(app.a, PHONE, "Die Straßenlaterne ist kaputt.")
+        .await;
+    let cookie = app.login("sb@musterstadt.de").await;
+
+    let (status, body) = app.get_page(&cookie, "/inbox").await;
+    assert_eq!(status, 200);
+    assert!(pseudonym.starts_with("Bürger·"));
+    assert!(body.contains(&pseudonym), "{body}");
+    assert!(body.contains(&format!("href=\"/concerns/{id}\"")));
+    assert!(
+        !body.contains(PHONE) && !body.contains(CITIZEN_NAME),
+        "personal data in the inbox"
+    );
+    assert!(
+        body.contains("Offen <span class=\"count\">1</span>"),
+        "{body}"
+    );
+    assert!(body.contains("WhatsApp · whatsapp"));
+    assert!(body.contains("niemand"), "unassigned is shown as nobody");
+    // Last activity in the municipality's local time, e.g. "27.11.2026, 14:05".
+    let stamp = body.split("<time datetime=").nth(1).unwrap();
+    let shown = stamp.split('>').nth(1).unwrap().split('<').next().unwrap();
+    assert!(
+        shown.len() == 17 && shown.as_bytes()[2] == b'.' && shown.contains(", "),
+        "{shown}"
+    );
+
+    // Resolved tab is empty with a friendly text; the channel filter narrows the list.
+    let (_, body) = app.get_page(&cookie, "/inbox?status=resolved").await;
+    assert!(body.contains("Hier sind keine Anliegen."));
+    assert!(!body.contains(&pseudonym));
+    let (_, body) = app
+        .get_page(
+            &cookie,
+            &format!("/inbox?status=open&channel={}", app.channel_a + 1000),
+        )
+        .await;
+    assert!(!body.contains(&pseudonym));
+
+    // The thread shows the text, but never the number.
+    let (status, body) = app.get_page(&cookie, &format!("/concerns/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Die Straßenlaterne ist kaputt."));
+    assert!(!body.contains(PHONE) && !body.contains(CITIZEN_NAME));
+    assert!(
+        body.contains("Antwort möglich bis"),
+        "WhatsApp shows the reply window"
+    );
+}
+
+#[tokio::test]
+async fn citizen_text_is_escaped() {
+    let app = start().await;
+    app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+    let (id, _) = app
+        .concern(app.a, PHONE, "<script>alert(1)</script><b>fett</b>")
+        .await;
+    let cookie = app.login("sb@musterstadt.de").await;
+    let (_, body) = app.get_page(&cookie, &format!("/concerns/{id}")).await;
+    // Askama writes numeric entities; either form is escaped.
+    let shown = body.replace("&#60;", "&lt;").replace("&#62;", "&gt;");
+    assert!(
+        shown.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{body}"
+    );
+    assert!(!body.contains("<script>alert") && !body.contains("<b>fett"));
+}
+
+#[tokio::test]
+async fn another_municipalitys_concern_is_not_found() {
+    let app = start().await;
+    app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+    let (theirs, pseudonym) = app.concern(app.b, "5005", "Frage an Beispieldorf").await;
+    let cookie = app.login("sb@musterstadt.de").await;
+
+    let (status, body) = app.get_page(&cookie, &format!("/concerns/{theirs}")).await;
+    assert_eq!(status, 404);
+    assert!(!body.contains("Frage an Beispieldorf"));
+    let (_, inbox) = app.get_page(&cookie, "/inbox").await;
+    assert!(!inbox.contains(&pseudonym));
+    let res = app
+        .post_form(
+            &cookie,
+            &format!("/concerns/{theirs}/reply"),
+            &[("text", "Hallo")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 404);
+    assert_eq!(app.outbound_count(app.b, theirs).await, 0);
+}
+
+#[tokio::test]
+async fn a_reply_from_the_form_is_queued_and_shown_as_queued() {
+    let app = start().await;
+    app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+    let (id, _) = app.concern(app.a, PHONE, "Wann ist Sperrmüll?").await;
+    let cookie = app.login("sb@musterstadt.de").await;
+
+    let res = app
+        .post_form(
+            &cookie,
+            &format!("/concerns/{id}/reply"),
+            &[("text", "Am Dienstag.")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let location = header(res.headers(), "location").to_string();
+    assert_eq!(location, format!("/concerns/{id}?msg=sent"));
+
+    let detail = app.store.concern_detail(app.a, id).await.unwrap().unwrap();
+    let out = detail
+        .messages
+        .iter()
+        .find(|m| m.direction == Direction::Outbound)
+        .expect("an outbound message");
+    assert_eq!(out.text.as_deref(), Some("Am Dienstag."));
+    assert_eq!(out.delivery_status, Some(DeliveryStatus::Queued));
+    assert_eq!(out.author_name.as_deref(), Some("sb"));
+
+    let (_, body) = app.get_page(&cookie, &location).await;
+    assert!(
+        body.contains("role=\"status\"><p class=\"flash-message\">Antwort wird gesendet."),
+        "{body}"
+    );
+    assert!(body.contains("Zustellung: Warteschlange"));
+
+    // An empty reply is refused with the reason, and nothing more is queued.
+    let res = app
+        .post_form(
+            &cookie,
+            &format!("/concerns/{id}/reply"),
+            &[("text", "   ")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("Die Antwort ist leer."));
+    assert_eq!(app.outbound_count(app.a, id).await, 1);
+}
+
+#[tokio::test]
+async fn after_24_hours_the_reply_is_refused_with_the_reason() {
+    let app = start().await;
+    app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+    let citizen = app.citizen(app.a, PHONE).await;
+    let (id, _) = app
+        .file(
+            &citizen,
+            "old",
+            MessageContent::Text {
+                body: "Alte Frage".into(),
+            },
+            25 * HOUR_MS,
+        )
+        .await;
+    let cookie = app.login("sb@musterstadt.de").await;
+
+    let (_, body) = app.get_page(&cookie, &format!("/concerns/{id}")).await;
+    assert!(body.contains("älter als 24 Stunden"), "{body}");
+    assert!(
+        !body.contains("id=\"reply-text\""),
+        "no reply form when replying is impossible"
+    );
+
+    let res = app
+        .post_form(
+            &cookie,
+            &format!("/concerns/{id}/reply"),
+            &[("text", "Zu spät?")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("role=\"alert\""));
+    assert!(body.contains("älter als 24 Stunden"));
+    assert_eq!(app.outbound_count(app.a, id).await, 0);
+}
+
+#[tokio::test]
+async fn a_viewer_sees_no_forms_and_cannot_post() {
+    let app = start().await;
+    app.staff(app.a, "leser@musterstadt.de", Role::Viewer).await;
+    let (id, _) = app.concern(app.a, PHONE, "Frage").await;
+    let cookie = app.login("leser@musterstadt.de").await;
+
+    let (status, body) = app.get_page(&cookie, &format!("/concerns/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(!body.contains("/reply\"") && !body.contains("<textarea"));
+    assert!(body.contains("Leserechte"));
+    for (path, form) in [
+        ("reply", ("text", "Hallo")),
+        ("note", ("text", "Notiz")),
+        ("status", ("status", "resolved")),
+        ("assign", ("staff_id", "")),
+    ] {
+        let res = app
+            .post_form(&cookie, &format!("/concerns/{id}/{path}"), &[form])
+            .await;
+        assert_eq!(res.status().as_u16(), 403, "{path}");
+    }
+    let detail = app.store.concern_detail(app.a, id).await.unwrap().unwrap();
+    assert_eq!(detail.messages.len(), 1);
+    assert_eq!(detail.summary.status, ConcernStatus::Open);
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let app = start().await;
+    app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+    let (id, _) = app.concern(app.a, PHONE, "Frage").await;
+    let cookie = app.login("sb@musterstadt.de").await;
+    let path = app.url(&format!("/concerns/{id}/reply"));
+
+    let res = app
+        .http
+        .post(&path)
+        .header("cookie", &cookie)
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("text", "untergeschoben")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    // Older browsers: no fetch metadata, a foreign Origin.
+    let res = app
+        .http
+        .post(&path)
+        .header("cookie", &cookie)
+        .header("origin", "https://evil.example")
+        .form(&[("text", "untergeschoben")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    // Neither header: refused too.
+    let res = app
+        .http
+        .post(&path)
+        .header("cookie", &cookie)
+        .form(&[("text", "untergeschoben")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(app.outbound_count(app.a, id).await, 0);
+
+    // Our own origin without fetch metadata is fine.
+    let host = app.base.trim_start_matches("http://").to_string();
+    let res = app
+        .http
+        .post(&path)
+        .header("cookie", &cookie)
+        .header("origin", format!("http://{host}"))
+        .form(&[("text", "echt")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(app.outbound_count(app.a, id).await, 1);
+}
+
+#[tokio::test]
+async fn notes_assignment_and_status_from_the_forms() {
+    let app = start().await;
+    app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+    let colleague = app
+        .staff(app.a, "kollegin@musterstadt.de", Role::Agent)
+        .await;
+    let stranger = app.staff(app.b, "fremd@beispieldorf.de", Role::Agent).await;
+    let (id, _) = app.concern(app.a, PHONE, "Frage").await;
+    let cookie = app.login("sb@musterstadt.de").await;
+    let concern = format!("/concerns/{id}");
+
+    let res = app
+        .post_form(
+            &cookie,
+            &format!("{concern}/note"),
+            &[("text", "Bauamt fragen")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, body) = app.get_page(&cookie, &concern).await;
+    assert!(body.contains("msg-internal"));
+    assert!(body.contains("Interne Notiz · sb"));
+    assert!(body.contains("Bauamt fragen"));
+
+    let res = app
+        .post_form(
+            &cookie,
+            &format!("{concern}/assign"),
+            &[("staff_id", &colleague.to_string())],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let s = app.store.concern_summary(app.a, id).await.unwrap().unwrap();
+    assert_eq!(s.assignee_id, Some(colleague));
+    let res = app
+        .post_form(
+            &cookie,
+            &format!("{concern}/assign"),
+            &[("staff_id", &stranger.to_string())],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("gehört nicht zu Ihrer Kommune"));
+    let res = app
+        .post_form(&cookie, &format!("{concern}/assign"), &[("staff_id", "")])
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let s = app.store.concern_summary(app.a, id).await.unwrap().unwrap();
+    assert_eq!(s.assignee_id, None);
+
+    let res = app
+        .post_form(
+            &cookie,
+            &format!("{concern}/status"),
+            &[("status", "resolved")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let s = app.store.concern_summary(app.a, id).await.unwrap().unwrap();
+    assert_eq!(s.status, ConcernStatus::Resolved);
+    let (_, body) = app.get_page(&cookie, "/inbox?status=resolved").await;
+    assert!(body.contains(&concern));
+}
+
+#[tokio::test]
+async fn media_is_downloaded_as_an_attachment_and_pending_media_says_so() {
+    let app = start().await;
+    app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+    let (citizen, id, media_id) = app.concern_with_image(app.a, PHONE).await;
+    let cookie = app.login("sb@musterstadt.de").await;
+
+    let (_, body) = app.get_page(&cookie, &format!("/concerns/{id}")).await;
+    assert!(body.contains("Anhang wird noch geladen"), "{body}");
+    let media_path = format!("/concerns/{id}/media/{media_id}");
+    let (status, _) = app.get_page(&cookie, &media_path).await;
+    assert_eq!(status, 404, "nothing to download before it is stored");
+
+    app.store
+        .save_media(&citizen, media_id, "image/jpeg", b"\xff\xd8\xff jpeg bytes")
+        .await
+        .unwrap();
+    let (_, body) = app.get_page(&cookie, &format!("/concerns/{id}")).await;
+    assert!(body.contains(&format!("href=\"{media_path}\"")));
+    let res = app
+        .http
+        .get(app.url(&media_path))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let h = res.headers().clone();
+    assert_eq!(header(&h, "content-type"), "image/jpeg");
+    assert_eq!(
+        header(&h, "content-disposition"),
+        "attachment; filename=\"SchlaglochFoto.jpg\""
+    );
+    assert_eq!(header(&h, "x-content-type-options"), "nosniff");
+    assert_eq!(
+        res.bytes().await.unwrap().as_ref(),
+        b"\xff\xd8\xff jpeg bytes"
+    );
+
+    // A scriptable type is never handed to the browser as such.
+    app.store
+        .save_media(
+            &citizen,
+            media_id,
+            "image/svg+xml",
+            b"<svg onload=alert(1)>",
+        )
+        .await
+        .unwrap();
+    let res = app
+        .http
+        .get(app.url(&media_path))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        header(res.headers(), "content-type"),
+        "application/octet-stream"
+    );
+    assert!(header(res.headers(), "content-disposition").starts_with("attachment"));
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_accessible_basics() {
+    let app = start().await;
+    let res = app.http.get(app.url("/login")).send().await.unwrap();
+    let h = res.headers().clone();
+    let csp = header(&h, "content-security-policy");
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(header(&h, "x-frame-options"), "DENY");
+    assert_eq!(header(&h, "x-content-type-options"), "nosniff");
+    let body = res.text().await.unwrap();
+    assert!(body.contains("<html lang=\"de\">"));
+    assert!(body.contains("<title>Anmelden – Rathaus</title>"));
+    assert!(body.contains("class=\"skip-link\" href=\"#main\""));
+    assert!(body.contains("<main id=\"main\""));
+    assert!(body.contains("<label for=\"email\">") && body.contains("<label for=\"password\">"));
+    assert!(
+        !body.contains("<script") && !body.contains("style="),
+        "no inline script or style"
+    );
+
+    let res = app
+        .http
+        .get(app.url("/static/app.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(
+        header(res.headers(), "content-type"),
+        "text/css; charset=utf-8"
+    );
+    assert!(header(res.headers(), "cache-control").contains("max-age"));
+    assert!(res.text().await.unwrap().contains(":focus-visible"));
+}
+
+#[tokio::test]
+async fn english_is_selectable_per_user_and_stays() {
+    let app = start().await;
+    app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+    let cookie = app.login("sb@musterstadt.de").await;
+    let res = app
+        .post_form(
+            &cookie,
+            "/language",
+            &[("lang", "en"), ("back", "/inbox?status=pending")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        header(res.headers(), "location"),
+        "/inbox?status=pending&msg=language"
+    );
+    let (_, body) = app
+        .get_page(&cookie, "/inbox?status=pending&msg=language")
+        .await;
+    assert!(body.contains("<html lang=\"en\">"));
+    assert!(body.contains("<h1>Inbox</h1>"));
+    assert!(body.contains("Language changed."));
+    // A new session remembers the choice.
+    let cookie = app.login("sb@musterstadt.de").await;
+    let (_, body) = app.get_page(&cookie, "/inbox").await;
+    assert!(body.contains("Sign out"));
+    // The login page offers English without an account.
+    let res = app
+        .http
+        .get(app.url("/login?lang=en"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("<h1 id=\"login-heading\">Sign in</h1>"));
+}
+
+#[tokio::test]
+async fn a_setup_link_creates_the_first_admin_once() {
+    let app = start().await;
+    let token = app
+        .store
+        .create_setup_link(app.a, now_ms(), HOUR_MS)
+        .await
+        .unwrap();
+    let path = format!("/setup/{token}");
+    let res = app.http.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Erstes Administrationskonto anlegen"));
+
+    let form = |pw: &'static str, confirm: &'static str| {
+        vec![
+            ("name", "Anna Admin"),
+            ("email", "anna@musterstadt.de"),
+            ("password", pw),
+            ("password_confirm", confirm),
+        ]
+    };
+    let res = app.post_form("", &path, &form("kurz", "kurz")).await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("mindestens 12 Zeichen"));
+    let res = app
+        .post_form("", &path, &form(PASSWORD, "etwas anderes 123"))
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("stimmen nicht überein"));
+
+    let res = app.post_form("", &path, &form(PASSWORD, PASSWORD)).await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert!(header(res.headers(), "location").starts_with("/login?msg=setup_done"));
+    let cookie = app.login("anna@musterstadt.de").await;
+    let (status, body) = app.get_page(&cookie, "/inbox").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Anna Admin"));
+    let staff = app.store.staff_of_municipality(app.a).await.unwrap();
+    assert_eq!(staff[0].role, Role::Admin);
+
+    // Used up: the link no longer works.
+    let res = app.http.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    let res = app.post_form("", &path, &form(PASSWORD, PASSWORD)).await;
+    assert_eq!(res.status().as_u16(), 404);
+}
