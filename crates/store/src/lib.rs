@@ -3,6 +3,8 @@
 //! Personal data never reaches the database in plaintext: each `*_enc` column is sealed with the citizen's
 //! key (or the municipality's event key for transient queue payloads) and bound to its table, column and row.
 #![deny(clippy::unwrap_used, clippy::panic)]
+// Row tuples straight from SQL read more plainly than a named type per query.
+#![allow(clippy::type_complexity)]
 
 mod audit;
 mod citizens;
