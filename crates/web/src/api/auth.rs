@@ -6,11 +6,25 @@ use axum::http::request::Parts;
 use rathaus_store::{now_ms, SessionInfo};
 
 use super::errors::ApiError;
+use crate::ui::audit::{client_ip, Actor};
 use crate::AppState;
 
-pub struct ApiSession(pub SessionInfo);
+pub struct ApiSession(pub SessionInfo, pub Option<String>);
 
 impl ApiSession {
+    /// Roles that may not see concern threads (viewers, editors) get 403.
+    pub fn require_read(&self) -> Result<(), ApiError> {
+        if self.0.role.can_read_concerns() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor::staff(&self.0, self.1.clone())
+    }
+
     /// Read-only roles may look but not act.
     pub fn require_answer(&self) -> Result<(), ApiError> {
         if self.0.role.can_answer() {
@@ -34,7 +48,7 @@ impl FromRequestParts<AppState> for ApiSession {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
         match state.store.api_token(token, now_ms()).await {
-            Ok(Some(info)) => Ok(ApiSession(info)),
+            Ok(Some(info)) => Ok(ApiSession(info, client_ip(parts))),
             Ok(None) => Err(ApiError::unauthorized()),
             Err(e) => Err(ApiError::internal(&e)),
         }

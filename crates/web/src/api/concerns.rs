@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiSession;
 use super::errors::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use crate::ui::audit;
 use crate::ui::view::rfc3339;
 use crate::AppState;
 
@@ -173,15 +174,18 @@ pub struct ListQuery {
     responses(
         (status = 200, description = "Concerns, newest activity first", body = [ConcernListItem]),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "Role may not read concerns (`forbidden`)", body = ErrorBody),
         (status = 422, description = "Unknown status (`invalid_status`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub async fn list(
     State(state): State<AppState>,
-    ApiSession(s): ApiSession,
+    session: ApiSession,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<ConcernListItem>>, ApiError> {
+    session.require_read()?;
+    let s = &session.0;
     let status = match q.status.as_deref() {
         None | Some("") => None,
         Some(v) => Some(ConcernStatus::parse(v).ok_or_else(ApiError::invalid_status)?),
@@ -219,16 +223,40 @@ async fn detail(
     responses(
         (status = 200, description = "The concern and its messages", body = ConcernDto),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "Role may not read concerns (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such concern in this municipality (`concern_not_found`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub async fn show(
     State(state): State<AppState>,
-    ApiSession(s): ApiSession,
+    session: ApiSession,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ConcernDto>, ApiError> {
-    Ok(Json(concern_dto(detail(&state, &s, id).await?, now_ms())))
+    let d = detail(&state, &session.0, id).await?;
+    session.require_read()?;
+    // Recorded before anything is returned: no read of a thread goes unlogged.
+    audit::record(
+        &state.store,
+        &session.actor(),
+        audit::CONCERN_READ,
+        format!("concern:{id}"),
+        Some("api".into()),
+    )
+    .await
+    .map_err(|e| ApiError::internal(&e))?;
+    Ok(Json(concern_dto(d, now_ms())))
+}
+
+async fn changed(state: &AppState, session: &ApiSession, action: &str, id: i64, details: String) {
+    audit::record_change(
+        &state.store,
+        &session.actor(),
+        action,
+        format!("concern:{id}"),
+        Some(details),
+    )
+    .await;
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -253,7 +281,7 @@ pub struct ReplyQueued {
         (status = 202, description = "Reply queued for sending", body = ReplyQueued),
         (status = 400, description = "Malformed JSON (`bad_request`)", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
-        (status = 403, description = "Read-only role (`forbidden`)", body = ErrorBody),
+        (status = 403, description = "Role may not act on concerns (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such concern (`concern_not_found`)", body = ErrorBody),
         (status = 422, description = "Refused: `reply_refused_window_closed`, `reply_refused_consent_withdrawn`, `empty_text`, `too_long`", body = ErrorBody),
     ),
@@ -280,6 +308,14 @@ pub async fn reply(
     if let Some(w) = &state.worker {
         w.wake();
     }
+    changed(
+        &state,
+        &session,
+        audit::CONCERN_REPLY,
+        id,
+        format!("message:{message_id}"),
+    )
+    .await;
     Ok((
         StatusCode::ACCEPTED,
         Json(ReplyQueued {
@@ -304,7 +340,7 @@ pub struct NoteCreated {
         (status = 201, description = "Note stored", body = NoteCreated),
         (status = 400, description = "Malformed JSON (`bad_request`)", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
-        (status = 403, description = "Read-only role (`forbidden`)", body = ErrorBody),
+        (status = 403, description = "Role may not act on concerns (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such concern (`concern_not_found`)", body = ErrorBody),
         (status = 422, description = "Empty note (`empty_text`)", body = ErrorBody),
     ),
@@ -334,6 +370,14 @@ pub async fn note(
             StoreError::NotFound => ApiError::concern_not_found(),
             e => ApiError::internal(&e),
         })?;
+    changed(
+        &state,
+        &session,
+        audit::CONCERN_NOTE,
+        id,
+        format!("message:{message_id}"),
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(NoteCreated { message_id })).into_response())
 }
 
@@ -358,7 +402,7 @@ pub struct StatusChanged {
         (status = 200, description = "Status changed", body = StatusChanged),
         (status = 400, description = "Malformed JSON (`bad_request`)", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
-        (status = 403, description = "Read-only role (`forbidden`)", body = ErrorBody),
+        (status = 403, description = "Role may not act on concerns (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such concern (`concern_not_found`)", body = ErrorBody),
         (status = 422, description = "Unknown status (`invalid_status`)", body = ErrorBody),
     ),
@@ -382,6 +426,14 @@ pub async fn set_status(
             StoreError::NotFound => ApiError::concern_not_found(),
             e => ApiError::internal(&e),
         })?;
+    changed(
+        &state,
+        &session,
+        audit::CONCERN_STATUS,
+        id,
+        status.as_str().to_string(),
+    )
+    .await;
     Ok(Json(StatusChanged {
         id,
         status: status.into(),
@@ -409,7 +461,7 @@ pub struct AssigneeChanged {
         (status = 200, description = "Assignment changed", body = AssigneeChanged),
         (status = 400, description = "Malformed JSON (`bad_request`)", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
-        (status = 403, description = "Read-only role (`forbidden`)", body = ErrorBody),
+        (status = 403, description = "Role may not act on concerns (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such concern (`concern_not_found`)", body = ErrorBody),
         (status = 422, description = "Not a member of this municipality (`invalid_assignee`)", body = ErrorBody),
     ),
@@ -435,6 +487,10 @@ pub async fn set_assignee(
             }
             e => ApiError::internal(&e),
         })?;
+    let to = body
+        .staff_id
+        .map_or("none".to_string(), |a| format!("staff:{a}"));
+    changed(&state, &session, audit::CONCERN_ASSIGN, id, to).await;
     let after = detail(&state, s, id).await?;
     Ok(Json(AssigneeChanged {
         id,
@@ -452,26 +508,39 @@ pub async fn set_assignee(
     responses(
         (status = 200, description = "The file", content_type = "application/octet-stream"),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "Role may not read concerns (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such (stored) media in this concern (`media_not_found`)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub async fn media(
     State(state): State<AppState>,
-    ApiSession(s): ApiSession,
+    session: ApiSession,
     ApiPath((id, media_id)): ApiPath<(i64, i64)>,
 ) -> Result<Response, ApiError> {
+    session.require_read()?;
     match state
         .store
-        .media_content(s.municipality_id, id, media_id)
+        .media_content(session.0.municipality_id, id, media_id)
         .await
     {
-        Ok(Some(m)) => Ok(crate::ui::concern::download_response(
-            &m.mime_type,
-            m.filename.as_deref(),
-            media_id,
-            m.bytes,
-        )),
+        Ok(Some(m)) => {
+            audit::record(
+                &state.store,
+                &session.actor(),
+                audit::MEDIA_DOWNLOAD,
+                format!("media:{media_id}"),
+                Some(format!("concern:{id} api")),
+            )
+            .await
+            .map_err(|e| ApiError::internal(&e))?;
+            Ok(crate::ui::concern::download_response(
+                &m.mime_type,
+                m.filename.as_deref(),
+                media_id,
+                m.bytes,
+            ))
+        }
         Ok(None) => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "media_not_found",

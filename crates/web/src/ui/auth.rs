@@ -10,6 +10,7 @@ use axum::Form;
 use rathaus_store::{now_ms, SessionInfo};
 use serde::Deserialize;
 
+use super::audit::{self, Actor, ClientIp};
 use super::i18n::{Lang, Tr};
 use super::view::{self, Chrome};
 use crate::{passwords, AppState};
@@ -42,6 +43,8 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub struct StaffSession {
     pub info: SessionInfo,
     pub token: String,
+    /// Coarsened client address for the audit log.
+    pub ip: Option<String>,
 }
 
 impl StaffSession {
@@ -51,6 +54,15 @@ impl StaffSession {
 
     pub fn can_answer(&self) -> bool {
         self.info.role.can_answer()
+    }
+
+    /// Whether the role may see concern threads at all (viewers and editors may not).
+    pub fn can_read(&self) -> bool {
+        self.info.role.can_read_concerns()
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor::staff(&self.info, self.ip.clone())
     }
 
     /// Header chrome for a page at `path`.
@@ -76,6 +88,7 @@ impl FromRequestParts<AppState> for StaffSession {
             Ok(Some(info)) => Ok(StaffSession {
                 info,
                 token: token.to_string(),
+                ip: audit::client_ip(parts),
             }),
             Ok(None) => Err(Redirect::to("/login").into_response()),
             Err(e) => Err(view::internal_error(Tr::new(Lang::De), &e)),
@@ -174,7 +187,11 @@ pub struct LoginForm {
 }
 
 /// Checks the password (the same work for unknown e-mails) and, on success, starts a session.
-pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let tr = Tr::new(Lang::from_code(&form.lang));
     let creds = match state.store.staff_credentials(&form.email).await {
         Ok(c) => c,
@@ -200,6 +217,7 @@ pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -
     };
     let Some((staff_id, municipality_id)) = municipality else {
         tracing::info!("staff login failed");
+        audit::record_anonymous(&state.store, audit::LOGIN_FAILED, ip).await;
         let page = LoginPage::new(
             tr,
             None,
@@ -219,6 +237,19 @@ pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -
         return view::internal_error(tr, &e);
     }
     tracing::info!(staff_id, "staff signed in");
+    let actor = Actor {
+        municipality_id,
+        name: format!("staff:{staff_id}"),
+        ip,
+    };
+    audit::record_change(
+        &state.store,
+        &actor,
+        audit::LOGIN_OK,
+        format!("staff:{staff_id}"),
+        None,
+    )
+    .await;
     (
         [(
             header::SET_COOKIE,

@@ -9,6 +9,7 @@ use rathaus_domain::{ConcernStatus, DeliveryStatus, Direction};
 use rathaus_store::{now_ms, ConcernDetail, MediaInfo, MessageView, StoreError};
 use serde::Deserialize;
 
+use super::audit;
 use super::auth::StaffSession;
 use super::i18n::Tr;
 use super::view::{self, Chrome};
@@ -94,9 +95,9 @@ fn media_view(tr: Tr, concern_id: i64, m: &MediaInfo) -> MediaView {
                 details.push(size);
             }
             let label = if details.is_empty() {
-                tr.t("media.download").to_string()
+                tr.t(audit::MEDIA_DOWNLOAD).to_string()
             } else {
-                format!("{} ({})", tr.t("media.download"), details.join(", "))
+                format!("{} ({})", tr.t(audit::MEDIA_DOWNLOAD), details.join(", "))
             };
             MediaView {
                 href: Some(format!("/concerns/{concern_id}/media/{}", m.id)),
@@ -280,6 +281,21 @@ pub async fn show(
         Ok(d) => d,
         Err(r) => return r,
     };
+    if !session.can_read() {
+        return view::forbidden(session.tr(), Some(session.chrome(&state, "/inbox").await));
+    }
+    // Recorded before anything is shown: no read of a thread goes unlogged.
+    if let Err(e) = audit::record(
+        &state.store,
+        &session.actor(),
+        audit::CONCERN_READ,
+        format!("concern:{id}"),
+        None,
+    )
+    .await
+    {
+        return view::internal_error(session.tr(), &e);
+    }
     let flash = view::flash(session.tr(), q.msg.as_deref());
     render_page(
         &state,
@@ -334,10 +350,18 @@ pub async fn reply(
         .queue_reply(i.municipality_id, id, i.staff_id, &form.text, now_ms())
         .await
     {
-        Ok(Ok(_)) => {
+        Ok(Ok(message_id)) => {
             if let Some(w) = &state.worker {
                 w.wake();
             }
+            audit::record_change(
+                &state.store,
+                &session.actor(),
+                audit::CONCERN_REPLY,
+                format!("concern:{id}"),
+                Some(format!("message:{message_id}")),
+            )
+            .await;
             done(id, "sent")
         }
         Ok(Err(refused)) => {
@@ -391,7 +415,17 @@ pub async fn note(
         .add_note(i.municipality_id, id, i.staff_id, &form.text, now_ms())
         .await
     {
-        Ok(_) => done(id, "noted"),
+        Ok(message_id) => {
+            audit::record_change(
+                &state.store,
+                &session.actor(),
+                audit::CONCERN_NOTE,
+                format!("concern:{id}"),
+                Some(format!("message:{message_id}")),
+            )
+            .await;
+            done(id, "noted")
+        }
         Err(e) => view::internal_error(session.tr(), &e),
     }
 }
@@ -426,7 +460,18 @@ pub async fn assign(
             .await
     };
     match result {
-        Ok(()) => done(id, "assigned"),
+        Ok(()) => {
+            let to = assignee.map_or("none".to_string(), |a| format!("staff:{a}"));
+            audit::record_change(
+                &state.store,
+                &session.actor(),
+                audit::CONCERN_ASSIGN,
+                format!("concern:{id}"),
+                Some(to),
+            )
+            .await;
+            done(id, "assigned")
+        }
         Err(StoreError::Invalid(_)) => {
             let retry = Retry {
                 error: Some(session.tr().t("assign.invalid").to_string()),
@@ -482,7 +527,17 @@ pub async fn status(
         .set_concern_status(session.info.municipality_id, id, new_status, now_ms())
         .await
     {
-        Ok(()) => done(id, "status"),
+        Ok(()) => {
+            audit::record_change(
+                &state.store,
+                &session.actor(),
+                audit::CONCERN_STATUS,
+                format!("concern:{id}"),
+                Some(new_status.as_str().to_string()),
+            )
+            .await;
+            done(id, "status")
+        }
         Err(e) => view::internal_error(session.tr(), &e),
     }
 }
@@ -567,12 +622,28 @@ pub async fn media(
     session: StaffSession,
     Path((id, media_id)): Path<(i64, i64)>,
 ) -> Response {
+    if !session.can_read() {
+        return view::forbidden(session.tr(), Some(session.chrome(&state, "/inbox").await));
+    }
     match state
         .store
         .media_content(session.info.municipality_id, id, media_id)
         .await
     {
-        Ok(Some(m)) => download_response(&m.mime_type, m.filename.as_deref(), media_id, m.bytes),
+        Ok(Some(m)) => {
+            if let Err(e) = audit::record(
+                &state.store,
+                &session.actor(),
+                audit::MEDIA_DOWNLOAD,
+                format!("media:{media_id}"),
+                Some(format!("concern:{id}")),
+            )
+            .await
+            {
+                return view::internal_error(session.tr(), &e);
+            }
+            download_response(&m.mime_type, m.filename.as_deref(), media_id, m.bytes)
+        }
         Ok(None) => view::not_found(session.tr(), Some(session.chrome(&state, "/inbox").await)),
         Err(e) => view::internal_error(session.tr(), &e),
     }

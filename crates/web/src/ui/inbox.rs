@@ -64,6 +64,9 @@ pub async fn inbox(
     Query(q): Query<InboxQuery>,
 ) -> Response {
     let tr = session.tr();
+    if !session.can_read() {
+        return view::forbidden(tr, Some(session.chrome(&state, "/inbox").await));
+    }
     let mid = session.info.municipality_id;
     let status = q
         .status

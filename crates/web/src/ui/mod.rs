@@ -1,6 +1,7 @@
 //! Staff UI: server-rendered HTML pages that work without JavaScript, German first, English per user.
 
 mod assets;
+pub(crate) mod audit;
 mod auth;
 pub(crate) mod concern;
 mod csrf;

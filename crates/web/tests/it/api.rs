@@ -200,28 +200,42 @@ async fn notes_status_and_assignee() {
 }
 
 #[tokio::test]
-async fn a_viewer_token_can_read_but_not_act() {
+async fn read_only_tokens_cannot_act_and_viewers_cannot_read() {
     let app = start().await;
-    let token = app
+    let dpo = app.api_token(app.a, "dsb@musterstadt.de", Role::Dpo).await;
+    let viewer = app
         .api_token(app.a, "leser@musterstadt.de", Role::Viewer)
         .await;
     let (id, _) = app.concern(app.a, PHONE, "Frage").await;
-    let (status, _) = app.api_get(&token, &format!("/api/v1/concerns/{id}")).await;
+    let (status, _) = app.api_get(&dpo, &format!("/api/v1/concerns/{id}")).await;
     assert_eq!(status, 200);
-    for (path, body) in [
-        ("replies", json!({"text": "Hallo"})),
-        ("notes", json!({"text": "Notiz"})),
-        ("status", json!({"status": "resolved"})),
-        ("assignee", json!({"staff_id": null})),
+    for path in [
+        "/api/v1/concerns".to_string(),
+        format!("/api/v1/concerns/{id}"),
     ] {
-        let (status, err) = app
-            .api_post(&token, &format!("/api/v1/concerns/{id}/{path}"), body)
-            .await;
+        let (status, err) = app.api_get(&viewer, &path).await;
         assert_eq!(
             (status, err["error"]["code"].as_str()),
             (403, Some("forbidden")),
             "{path}"
         );
+    }
+    for token in [&dpo, &viewer] {
+        for (path, body) in [
+            ("replies", json!({"text": "Hallo"})),
+            ("notes", json!({"text": "Notiz"})),
+            ("status", json!({"status": "resolved"})),
+            ("assignee", json!({"staff_id": null})),
+        ] {
+            let (status, err) = app
+                .api_post(token, &format!("/api/v1/concerns/{id}/{path}"), body)
+                .await;
+            assert_eq!(
+                (status, err["error"]["code"].as_str()),
+                (403, Some("forbidden")),
+                "{path}"
+            );
+        }
     }
     assert_eq!(app.outbound_count(app.a, id).await, 0);
 }

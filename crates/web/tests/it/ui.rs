@@ -267,30 +267,76 @@ async fn after_24_hours_the_reply_is_refused_with_the_reason() {
 }
 
 #[tokio::test]
-async fn a_viewer_sees_no_forms_and_cannot_post() {
+async fn read_only_roles_see_no_forms_and_cannot_post() {
     let app = start().await;
+    // The data-protection officer may read threads but not answer; a viewer may not even read them.
+    app.staff(app.a, "dsb@musterstadt.de", Role::Dpo).await;
     app.staff(app.a, "leser@musterstadt.de", Role::Viewer).await;
     let (id, _) = app.concern(app.a, PHONE, "Frage").await;
-    let cookie = app.login("leser@musterstadt.de").await;
 
-    let (status, body) = app.get_page(&cookie, &format!("/concerns/{id}")).await;
+    let dpo = app.login("dsb@musterstadt.de").await;
+    let (status, body) = app.get_page(&dpo, &format!("/concerns/{id}")).await;
     assert_eq!(status, 200);
+    assert!(body.contains("Frage"));
     assert!(!body.contains("/reply\"") && !body.contains("<textarea"));
     assert!(body.contains("Leserechte"));
-    for (path, form) in [
-        ("reply", ("text", "Hallo")),
-        ("note", ("text", "Notiz")),
-        ("status", ("status", "resolved")),
-        ("assign", ("staff_id", "")),
-    ] {
-        let res = app
-            .post_form(&cookie, &format!("/concerns/{id}/{path}"), &[form])
-            .await;
-        assert_eq!(res.status().as_u16(), 403, "{path}");
+
+    let viewer = app.login("leser@musterstadt.de").await;
+    let (status, body) = app.get_page(&viewer, &format!("/concerns/{id}")).await;
+    assert_eq!(status, 403);
+    assert!(!body.contains("Frage"));
+    let (status, _) = app.get_page(&viewer, "/inbox").await;
+    assert_eq!(status, 403);
+
+    for cookie in [&dpo, &viewer] {
+        for (path, form) in [
+            ("reply", ("text", "Hallo")),
+            ("note", ("text", "Notiz")),
+            ("status", ("status", "resolved")),
+            ("assign", ("staff_id", "")),
+        ] {
+            let res = app
+                .post_form(cookie, &format!("/concerns/{id}/{path}"), &[form])
+                .await;
+            assert_eq!(res.status().as_u16(), 403, "{path}");
+        }
     }
     let detail = app.store.concern_detail(app.a, id).await.unwrap().unwrap();
     assert_eq!(detail.messages.len(), 1);
     assert_eq!(detail.summary.status, ConcernStatus::Open);
+}
+
+#[tokio::test]
+async fn reading_a_thread_and_replying_are_audited_without_content() {
+    let app = start().await;
+    let staff_id = app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+    let (id, _) = app.concern(app.a, PHONE, "Vertrauliche Frage").await;
+    let cookie = app.login("sb@musterstadt.de").await;
+    app.get_page(&cookie, &format!("/concerns/{id}")).await;
+    app.post_form(
+        &cookie,
+        &format!("/concerns/{id}/reply"),
+        &[("text", "Geheime Antwort")],
+    )
+    .await;
+
+    let entries = app
+        .store
+        .audit_entries(app.a, &rathaus_store::AuditFilter::default())
+        .await
+        .unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"concern.read"), "{actions:?}");
+    assert!(actions.contains(&"concern.reply"), "{actions:?}");
+    assert!(actions.contains(&"login.ok"), "{actions:?}");
+    let read = entries.iter().find(|e| e.action == "concern.read").unwrap();
+    assert_eq!(
+        read.target.as_deref(),
+        Some(format!("concern:{id}").as_str())
+    );
+    assert!(read.actor.starts_with(&format!("staff:{staff_id} ")));
+    let all = format!("{entries:?}");
+    assert!(!all.contains("Vertrauliche") && !all.contains("Geheime") && !all.contains(PHONE));
 }
 
 #[tokio::test]

@@ -1,0 +1,92 @@
+//! Audit entries for staff reads and changes of citizens' data: who, what, which concern — never content.
+
+use rathaus_store::{now_ms, AuditEvent, SessionInfo, Store, StoreError};
+
+/// Audit action names (stable, dotted, as the audit log documents them).
+pub const LOGIN_OK: &str = "login.ok";
+pub const LOGIN_FAILED: &str = "login.failed";
+pub const CONCERN_READ: &str = "concern.read";
+pub const CONCERN_REPLY: &str = "concern.reply";
+pub const CONCERN_NOTE: &str = "concern.note";
+pub const CONCERN_ASSIGN: &str = "concern.assign";
+pub const CONCERN_STATUS: &str = "concern.status";
+pub const MEDIA_DOWNLOAD: &str = "media.download";
+
+/// Who acted, as the audit log names them.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub municipality_id: i64,
+    pub name: String,
+    /// Already truncated to /24 or /48.
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    pub fn staff(info: &SessionInfo, ip: Option<String>) -> Actor {
+        Actor {
+            municipality_id: info.municipality_id,
+            name: format!("staff:{} {}", info.staff_id, info.email),
+            ip,
+        }
+    }
+}
+
+/// Writes one entry. Reads call this before showing anything, so an unrecorded read never happens.
+pub async fn record(
+    store: &Store,
+    actor: &Actor,
+    action: &str,
+    target: String,
+    details: Option<String>,
+) -> Result<(), StoreError> {
+    let mut event = AuditEvent::new(Some(actor.municipality_id), actor.name.clone(), action)
+        .target(target)
+        .ip(actor.ip.clone());
+    if let Some(d) = details {
+        event = event.details(d);
+    }
+    store.audit(event, now_ms()).await.map(|_| ())
+}
+
+/// For changes that already happened: a failed entry is logged loudly but does not undo the change.
+pub async fn record_change(
+    store: &Store,
+    actor: &Actor,
+    action: &str,
+    target: String,
+    details: Option<String>,
+) {
+    if let Err(e) = record(store, actor, action, target, details).await {
+        tracing::error!(error = %e, action, "audit entry could not be written");
+    }
+}
+
+/// The caller's address, coarsened, if the server was started with connect info.
+pub fn client_ip(parts: &axum::http::request::Parts) -> Option<String> {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| rathaus_store::truncate_ip(c.0.ip()))
+}
+
+/// Entry without a signed-in actor, e.g. a failed login (the e-mail tried is not recorded).
+pub async fn record_anonymous(store: &Store, action: &str, ip: Option<String>) {
+    let event = AuditEvent::new(None, "anonymous", action).ip(ip);
+    if let Err(e) = store.audit(event, now_ms()).await {
+        tracing::error!(error = %e, action, "audit entry could not be written");
+    }
+}
+
+/// The caller's coarsened address as an extractor that never fails.
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts)))
+    }
+}
