@@ -43,6 +43,11 @@ fn whatsapp(phone_number_id: &str) -> WhatsAppChannelConfig {
 }
 
 pub async fn start() -> App {
+    start_at("http://127.0.0.1").await
+}
+
+/// As [`start`], with the public URL deciding cookie security (`https://` → `__Host-` and `Secure`).
+pub async fn start_at(public_url: &str) -> App {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/t.db", dir.path().display());
     let store = Store::open(&url, Key::generate()).await.unwrap();
@@ -75,8 +80,7 @@ pub async fn start() -> App {
         store: store.clone(),
         registry: registry.clone(),
         worker: None,
-        // Plain-http loopback: the cookie is `rathaus_session` without `Secure`.
-        settings: Arc::new(WebSettings::for_url("http://127.0.0.1")),
+        settings: Arc::new(WebSettings::for_url(public_url)),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

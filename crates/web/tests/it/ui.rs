@@ -3,7 +3,7 @@
 use rathaus_domain::{ConcernStatus, DeliveryStatus, Direction, MessageContent};
 use rathaus_store::{now_ms, Role};
 
-use crate::harness::{header, start, CITIZEN_NAME, HOUR_MS, PASSWORD, PHONE};
+use crate::harness::{header, start, start_at, CITIZEN_NAME, HOUR_MS, PASSWORD, PHONE};
 
 #[tokio::test]
 async fn login_succeeds_and_wrong_password_or_unknown_user_get_the_same_answer() {
@@ -69,6 +69,36 @@ async fn login_succeeds_and_wrong_password_or_unknown_user_get_the_same_answer()
         .unwrap();
     assert_eq!(res.status().as_u16(), 303);
     assert_eq!(header(res.headers(), "location"), "/login");
+}
+
+#[tokio::test]
+async fn behind_https_the_cookie_is_host_prefixed_and_secure() {
+    let app = start_at("https://rathaus.musterstadt.de").await;
+    app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+    let res = app
+        .http
+        .post(app.url("/login"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("email", "sb@musterstadt.de"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = header(res.headers(), "set-cookie").to_string();
+    assert!(cookie.starts_with("__Host-rathaus_session="), "{cookie}");
+    assert!(cookie.contains("; Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"));
+    let session = cookie.split(';').next().unwrap().to_string();
+    let (status, _) = app.get_page(&session, "/inbox").await;
+    assert_eq!(status, 200, "the prefixed cookie is read back");
+    // The public URL counts as our origin when a proxy rewrites Host and no fetch metadata is sent.
+    let res = app
+        .http
+        .post(app.url("/logout"))
+        .header("cookie", &session)
+        .header("origin", "https://rathaus.musterstadt.de")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
 }
 
 #[tokio::test]
