@@ -292,5 +292,39 @@ pub fn is_holiday_with(
         .map(|(_, name)| name)
 }
 
+/// Remembers one year's holidays so day-by-day scans don't recompute them for every day.
+#[derive(Debug, Clone)]
+pub(crate) struct HolidayCache {
+    state: Option<State>,
+    regional: RegionalHolidays,
+    year: Option<i16>,
+    dates: Vec<Date>,
+}
+
+impl HolidayCache {
+    pub(crate) fn new(state: Option<State>, regional: RegionalHolidays) -> Self {
+        HolidayCache {
+            state,
+            regional,
+            year: None,
+            dates: Vec::new(),
+        }
+    }
+
+    pub(crate) fn contains(&mut self, date: Date) -> bool {
+        let Some(state) = self.state else {
+            return false;
+        };
+        if self.year != Some(date.year()) {
+            self.year = Some(date.year());
+            self.dates = holidays_with(state, date.year(), self.regional)
+                .into_iter()
+                .map(|(d, _)| d)
+                .collect();
+        }
+        self.dates.contains(&date)
+    }
+}
+
 #[cfg(test)]
 mod tests;
