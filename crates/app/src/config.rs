@@ -61,6 +61,7 @@ pub struct MunicipalityConfig {
 pub struct KeywordsConfig {
     pub opt_in: Option<Vec<String>>,
     pub opt_out: Option<Vec<String>>,
+    pub erase: Option<Vec<String>>,
 }
 
 fn default_listen() -> String {
@@ -201,6 +202,9 @@ impl Config {
                     }
                     if let Some(v) = &k.opt_out {
                         keywords.opt_out = v.clone();
+                    }
+                    if let Some(v) = &k.erase {
+                        keywords.erase = v.clone();
                     }
                 }
                 Ok(TenantConfig {

@@ -1,6 +1,7 @@
 //! The `rathaus` binary's library: configuration, wiring of store, hub and web, and the CLI commands.
 #![deny(clippy::unwrap_used, clippy::panic)]
 
+pub mod backup;
 pub mod config;
 pub mod demo;
 pub mod keyfile;

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use rathaus::config::Config;
 use rathaus::server::{self, Roles};
 use rathaus_hub::WorkerOptions;
-use rathaus_store::{now_ms, Role};
+use rathaus_store::{now_ms, AuditEvent, Role};
 
 #[derive(Parser)]
 #[command(
@@ -60,6 +60,57 @@ enum Command {
     },
     /// Start a demo instance: Musterstadt, demo staff and simulated conversations.
     Demo(rathaus::demo::DemoArgs),
+    /// Write an encrypted backup of the SQLite database (never contains the master key).
+    Backup {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup (server stopped), then replay every erasure recorded after the backup was taken.
+    Restore {
+        #[command(flatten)]
+        config: ConfigArg,
+        file: PathBuf,
+    },
+    /// Erasure records (keyed hashes only) for replay after a PostgreSQL restore.
+    Erasures {
+        #[command(subcommand)]
+        action: ErasureAction,
+    },
+    /// The tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ErasureAction {
+    /// Write all erasure records since a time (unix ms, default: all) as JSON.
+    Export {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 0)]
+        since: i64,
+    },
+    /// Apply erasure records from a JSON file written by `export` (after restoring an older database).
+    Replay {
+        #[command(flatten)]
+        config: ConfigArg,
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Check the HMAC chain; names the first broken entry and exits non-zero if there is one.
+    Verify {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -245,6 +296,97 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{token}");
         }
         Command::Demo(args) => rathaus::demo::run(args).await?,
+        Command::Backup { config, out } => {
+            let cfg = Config::load(config.config.as_deref())?;
+            let store = server::open_store(&cfg).await?;
+            let master = server::master_key(&cfg)?;
+            let header =
+                rathaus::backup::backup(&store, &master, &cfg.database_url(), &out).await?;
+            store
+                .audit(
+                    AuditEvent::new(None, "cli", "backup.written")
+                        .details(format!("taken_at={}", header.taken_at)),
+                    now_ms(),
+                )
+                .await?;
+            store.close().await;
+            println!("Sicherung geschrieben / backup written: {} (verschlüsselt, ohne Hauptschlüssel / encrypted, without the master key)", out.display());
+        }
+        Command::Restore { config, file } => {
+            let cfg = Config::load(config.config.as_deref())?;
+            let master = server::master_key(&cfg)?;
+            let report = rathaus::backup::restore(&master, &cfg.database_url(), &file).await?;
+            let store = server::open_store(&cfg).await?;
+            store
+                .audit(
+                    AuditEvent::new(None, "cli", "backup.restored").details(format!(
+                        "taken_at={} erasures_replayed={} citizens_erased_again={}",
+                        report.header.taken_at,
+                        report.erasures_replayed,
+                        report.citizens_erased_again
+                    )),
+                    now_ms(),
+                )
+                .await?;
+            store.close().await;
+            println!(
+                "Wiederhergestellt / restored; {} Löschungen nachgeholt / erasures replayed ({} Personen erneut gelöscht / citizens erased again)",
+                report.erasures_replayed, report.citizens_erased_again
+            );
+        }
+        Command::Erasures {
+            action: ErasureAction::Export { config, out, since },
+        } => {
+            let cfg = Config::load(config.config.as_deref())?;
+            let store = server::open_store(&cfg).await?;
+            let records = store.erasures_since(since).await?;
+            std::fs::write(&out, serde_json::to_vec_pretty(&records)?)?;
+            store.close().await;
+            println!(
+                "{} Löschvermerke geschrieben / erasure records written: {}",
+                records.len(),
+                out.display()
+            );
+        }
+        Command::Erasures {
+            action: ErasureAction::Replay { config, file },
+        } => {
+            let cfg = Config::load(config.config.as_deref())?;
+            let records: Vec<rathaus_store::ErasureRecord> =
+                serde_json::from_slice(&std::fs::read(&file)?)
+                    .with_context(|| format!("reading {}", file.display()))?;
+            let store = server::open_store(&cfg).await?;
+            let mut erased = 0;
+            for r in &records {
+                if store
+                    .replay_erasure(r, rathaus_hub::gate::job_mentions)
+                    .await?
+                {
+                    erased += 1;
+                }
+            }
+            store.close().await;
+            println!("{} Löschungen nachgeholt, {erased} Personen gelöscht / erasures replayed, citizens erased", records.len());
+        }
+        Command::Audit {
+            action: AuditAction::Verify { config },
+        } => {
+            let cfg = Config::load(config.config.as_deref())?;
+            let store = server::open_store(&cfg).await?;
+            let verdict = store.verify_audit().await?;
+            store.close().await;
+            match verdict {
+                rathaus_store::AuditVerdict::Intact { entries, from_checkpoint } => {
+                    match from_checkpoint {
+                        Some(cp) => println!("Protokoll unversehrt / audit log intact: {entries} Einträge nach Prüfpunkt / entries after checkpoint {cp}"),
+                        None => println!("Protokoll unversehrt / audit log intact: {entries} Einträge / entries"),
+                    }
+                }
+                rathaus_store::AuditVerdict::Broken { entry_id, reason } => {
+                    bail!("Protokoll verändert ab Eintrag / audit log broken at entry {entry_id}: {reason}");
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -37,11 +37,16 @@ impl Running {
     }
 }
 
-/// Opens the store with the configured (or created) master key; creates the data folder (0700).
-pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+/// The master key from `RATHAUS_MASTER_KEY` or the key file (created on first use).
+pub fn master_key(config: &Config) -> anyhow::Result<rathaus_crypto::Key> {
     create_private_dir(&config.data_dir)?;
     let env_key = std::env::var("RATHAUS_MASTER_KEY").ok();
-    let key = keyfile::load_or_create(env_key.as_deref(), &config.master_key_path())?;
+    keyfile::load_or_create(env_key.as_deref(), &config.master_key_path())
+}
+
+/// Opens the store with the configured (or created) master key; creates the data folder (0700).
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let key = master_key(config)?;
     let url = config.database_url();
     Store::open(&url, key)
         .await

@@ -17,6 +17,13 @@ pub fn normalize_keyword(text: &str) -> String {
 pub struct Keywords {
     pub opt_in: Vec<String>,
     pub opt_out: Vec<String>,
+    /// Asks for erasure of everything stored (Art. 17 GDPR).
+    #[serde(default = "default_erase")]
+    pub erase: Vec<String>,
+}
+
+fn default_erase() -> Vec<String> {
+    vec!["Löschen".into()]
 }
 
 impl Default for Keywords {
@@ -24,6 +31,7 @@ impl Default for Keywords {
         Keywords {
             opt_in: vec!["Anmeldung".into(), "Start".into()],
             opt_out: vec!["Stopp".into(), "Abmelden".into()],
+            erase: default_erase(),
         }
     }
 }
@@ -33,6 +41,8 @@ impl Default for Keywords {
 pub enum Intent {
     OptIn,
     OptOut,
+    /// Erase everything stored about me.
+    Erase,
     Other,
 }
 
@@ -50,6 +60,8 @@ impl Keywords {
             Intent::OptIn
         } else if matches(&self.opt_out) {
             Intent::OptOut
+        } else if matches(&self.erase) {
+            Intent::Erase
         } else {
             Intent::Other
         }
@@ -62,6 +74,10 @@ impl Keywords {
 
     pub fn primary_opt_out(&self) -> &str {
         self.opt_out.first().map(String::as_str).unwrap_or("Stopp")
+    }
+
+    pub fn primary_erase(&self) -> &str {
+        self.erase.first().map(String::as_str).unwrap_or("Löschen")
     }
 }
 
@@ -88,10 +104,13 @@ pub enum ConsentDecision {
     NothingToWithdraw,
     /// File the message in the citizen's concern.
     FileInConcern,
+    /// Erase everything about the citizen (whatever their consent), then confirm.
+    Erase,
 }
 
 pub fn decide(state: ConsentState, intent: Intent) -> ConsentDecision {
     match (state, intent) {
+        (_, Intent::Erase) => ConsentDecision::Erase,
         (ConsentState::NotGiven, Intent::OptIn) => ConsentDecision::RecordConsent,
         (ConsentState::NotGiven, Intent::OptOut) => ConsentDecision::NothingToWithdraw,
         (ConsentState::NotGiven, Intent::Other) => ConsentDecision::ExplainOptIn,
@@ -115,6 +134,9 @@ mod tests {
         for s in ["Stopp", "stopp!!", " Abmelden ", "ABMELDEN?"] {
             assert_eq!(k.classify(Some(s)), Intent::OptOut, "{s}");
         }
+        for s in ["löschen", " LÖSCHEN! "] {
+            assert_eq!(k.classify(Some(s)), Intent::Erase, "{s}");
+        }
         for s in ["Anmeldung bitte", "Startseite", "", "!!!", "Hallo"] {
             assert_eq!(k.classify(Some(s)), Intent::Other, "{s}");
         }
@@ -126,7 +148,10 @@ mod tests {
         let k = Keywords {
             opt_in: vec!["Hallo Rathaus".into()],
             opt_out: vec!["Tschüss".into()],
+            erase: vec!["Vergessen".into()],
         };
+        assert_eq!(k.classify(Some("vergessen!")), Intent::Erase);
+        assert_eq!(k.classify(Some("Löschen")), Intent::Other);
         assert_eq!(k.classify(Some("hallo   rathaus!")), Intent::OptIn);
         assert_eq!(k.classify(Some("TSCHÜSS")), Intent::OptOut);
         assert_eq!(k.classify(Some("Start")), Intent::Other);

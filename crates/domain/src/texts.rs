@@ -11,6 +11,8 @@ pub struct CitizenTexts {
     pub opt_in_confirmed: String,
     pub opt_out_confirmed: String,
     pub nothing_to_withdraw: String,
+    pub erasure_confirmed: String,
+    pub nothing_to_erase: String,
 }
 
 impl Default for CitizenTexts {
@@ -32,6 +34,11 @@ impl Default for CitizenTexts {
             nothing_to_withdraw: "Sie sind bei {municipality} nicht angemeldet; wir speichern keine \
                 Nachrichten von Ihnen."
                 .into(),
+            erasure_confirmed: "Ihre Daten bei {municipality} sind gelöscht: Ihre Nachrichten, Anliegen und \
+                Einwilligungen. Wir behalten nur einen Vermerk, dass gelöscht wurde, ohne Ihre Nummer oder Ihren \
+                Namen. Mit \"{opt_in}\" können Sie jederzeit neu beginnen."
+                .into(),
+            nothing_to_erase: "Bei {municipality} ist über Sie nichts gespeichert.".into(),
         }
     }
 }

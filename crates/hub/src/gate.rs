@@ -3,7 +3,7 @@
 use rathaus_domain::consent::decide;
 use rathaus_domain::texts::fill;
 use rathaus_domain::{ConsentDecision, ConsentState, InboundEvent, InboundMessage, MediaRef};
-use rathaus_store::{JobKind, Store, StoreError};
+use rathaus_store::{ErasureTarget, JobKind, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::registry::{Registry, Tenant};
@@ -70,6 +70,26 @@ pub enum GateOutcome {
     Filed { concern_id: i64, new_concern: bool },
     Duplicate,
     StatusApplied,
+    Erased,
+    NothingToErase,
+}
+
+/// Whether a queued job's payload concerns the citizen being erased (so it is deleted with them).
+pub fn job_mentions(kind: JobKind, payload: &[u8], t: &ErasureTarget) -> bool {
+    match kind {
+        JobKind::Inbound => serde_json::from_slice::<InboundJob>(payload).is_ok_and(|j| {
+            j.channel_id == t.channel_id
+                && matches!(&j.event, InboundEvent::Message(m) if m.sender.id == t.platform_id)
+        }),
+        JobKind::Notify => serde_json::from_slice::<NotifyJob>(payload)
+            .is_ok_and(|j| j.channel_id == t.channel_id && j.recipient == t.platform_id),
+        JobKind::FetchMedia => serde_json::from_slice::<FetchMediaJob>(payload)
+            .is_ok_and(|j| j.citizen_id == t.citizen_id),
+        JobKind::SendReply => std::str::from_utf8(payload)
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .is_some_and(|id| t.message_ids.contains(&id)),
+    }
 }
 
 pub async fn process_inbound(
@@ -117,6 +137,18 @@ async fn process_message(
         text: fill(text, &values),
     };
     let outcome = match decide(state, intent) {
+        ConsentDecision::Erase => match &citizen {
+            Some(c) => {
+                store.erase_citizen(c, "citizen", now, job_mentions).await?;
+                // Queued after the erasure: the address lives on only in this one transient job.
+                enqueue_notify(store, mid, &notify(&settings.texts.erasure_confirmed), now).await?;
+                GateOutcome::Erased
+            }
+            None => {
+                enqueue_notify(store, mid, &notify(&settings.texts.nothing_to_erase), now).await?;
+                GateOutcome::NothingToErase
+            }
+        },
         ConsentDecision::ExplainOptIn => {
             store
                 .bump_counter(

@@ -10,6 +10,7 @@ mod audit;
 mod citizens;
 mod concerns;
 mod db;
+mod erasure;
 mod error;
 mod jobs;
 mod keys;
@@ -24,6 +25,7 @@ pub use concerns::{
 };
 
 pub use db::Backend;
+pub use erasure::{ErasureRecord, ErasureSummary, ErasureTarget};
 pub use error::StoreError;
 pub use jobs::{ClaimedJob, JobKind};
 pub use municipalities::{ChannelRow, MunicipalityRow};
@@ -70,6 +72,22 @@ impl Store {
 
     pub(crate) fn keys(&self) -> &keys::Keyring {
         &self.inner.keys
+    }
+
+    /// Writes a consistent copy of the SQLite database to `path` (`VACUUM INTO`, safe while serving).
+    pub async fn sqlite_snapshot(&self, path: &std::path::Path) -> Result<()> {
+        match self.db() {
+            db::Db::Sqlite { writer, .. } => {
+                sqlx::query("VACUUM INTO $1")
+                    .bind(path.display().to_string())
+                    .execute(writer)
+                    .await?;
+                Ok(())
+            }
+            db::Db::Postgres(_) => Err(StoreError::Invalid(
+                "snapshots of PostgreSQL are made with pg_dump".into(),
+            )),
+        }
     }
 
     /// Closes the connection pools (flushes the SQLite WAL on the last connection).

@@ -4,3 +4,4 @@
 mod browser;
 mod harness;
 mod messenger_flow;
+mod privacy;
