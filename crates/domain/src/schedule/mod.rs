@@ -2,9 +2,11 @@
 
 pub mod holidays;
 pub mod office_hours;
+pub mod rrule;
 
 pub use holidays::{holidays, is_holiday, RegionalHolidays, State};
 pub use office_hours::{OfficeHours, OfficeHoursConfig, OfficeHoursError};
+pub use rrule::{Rule, RuleError};
 
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::{AmbiguousOffset, TimeZone};
