@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use rathaus_domain::retention::RetentionRules;
 use rathaus_domain::texts::CitizenTexts;
 use rathaus_domain::{Keywords, MunicipalitySettings};
 use rathaus_hub::{TelegramChannelConfig, TenantConfig, WhatsAppChannelConfig};
@@ -50,6 +51,8 @@ pub struct MunicipalityConfig {
     pub keywords: Option<KeywordsConfig>,
     #[serde(default)]
     pub texts: Option<CitizenTexts>,
+    #[serde(default)]
+    pub retention: Option<RetentionRules>,
     #[serde(default)]
     pub whatsapp: Vec<WhatsAppChannelConfig>,
     #[serde(default)]
@@ -216,6 +219,7 @@ impl Config {
                         privacy_notice_text: notice_text,
                         keywords,
                         texts: m.texts.clone().unwrap_or_default(),
+                        retention: m.retention.unwrap_or_default(),
                     },
                     whatsapp: m.whatsapp.clone(),
                     telegram: m.telegram.clone(),

@@ -52,6 +52,7 @@ pub fn demo_config(data_dir: PathBuf, listen: &str, platform_base: &str) -> Conf
             privacy_notice_file: None,
             keywords: None,
             texts: None,
+            retention: None,
             whatsapp: vec![WhatsAppChannelConfig {
                 name: "whatsapp".into(),
                 phone_number_id: DEMO_PHONE_NUMBER_ID.into(),

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::consent::Keywords;
+use crate::retention::RetentionRules;
 use crate::texts::{CitizenTexts, TextValues};
 
 /// What the hub knows about one municipality (tenant) beyond its channels.
@@ -17,6 +18,7 @@ pub struct MunicipalitySettings {
     pub privacy_notice_text: Option<String>,
     pub keywords: Keywords,
     pub texts: CitizenTexts,
+    pub retention: RetentionRules,
 }
 
 impl MunicipalitySettings {
@@ -29,6 +31,7 @@ impl MunicipalitySettings {
             privacy_notice_text: None,
             keywords: Keywords::default(),
             texts: CitizenTexts::default(),
+            retention: RetentionRules::default(),
         }
     }
 

@@ -21,6 +21,8 @@ pub struct WorkerOptions {
     /// Sleep between rounds when the queue is empty (a webhook wakes the worker earlier).
     pub idle_poll: Duration,
     pub backoff: Backoff,
+    /// How often the retention purge is attempted (one instance runs it, under a database lease).
+    pub housekeeping_every: Duration,
 }
 
 impl Default for WorkerOptions {
@@ -30,6 +32,7 @@ impl Default for WorkerOptions {
             batch: 32,
             idle_poll: Duration::from_millis(1000),
             backoff: Backoff::default(),
+            housekeeping_every: Duration::from_secs(60 * 60),
         }
     }
 }
@@ -67,9 +70,16 @@ impl Worker {
     /// Processes jobs until `shutdown` turns true. Jobs in flight finish; their leases protect the rest.
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(worker = %self.id, "worker started");
+        let mut next_housekeeping = tokio::time::Instant::now();
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            if tokio::time::Instant::now() >= next_housekeeping {
+                next_housekeeping += self.options.housekeeping_every;
+                if let Err(e) = self.housekeeping(now_ms()).await {
+                    tracing::error!(error = %e, "retention purge failed; it is tried again later");
+                }
             }
             let worked = match self.run_round().await {
                 Ok(n) => n > 0,
@@ -115,6 +125,58 @@ impl Worker {
         }
         while set.join_next().await.is_some() {}
         Ok(n)
+    }
+
+    /// The retention purge for every municipality, run by whichever instance holds the lease.
+    /// Returns false when another instance holds it.
+    pub async fn housekeeping(&self, now: i64) -> Result<bool, rathaus_store::StoreError> {
+        let ttl =
+            i64::try_from(self.options.housekeeping_every.as_millis()).unwrap_or(i64::MAX / 4);
+        if !self
+            .store
+            .try_lease("retention-purge", &self.id, now, ttl)
+            .await?
+        {
+            return Ok(false);
+        }
+        let mut audit_years = 0;
+        for t in self.registry.tenants() {
+            let tz = t.settings.timezone.clone();
+            let report = self
+                .store
+                .purge_municipality(
+                    t.row.id,
+                    &t.settings.retention,
+                    |ms| crate::gate::local_day(&tz, ms),
+                    now,
+                )
+                .await?;
+            audit_years = audit_years.max(t.settings.retention.audit_years);
+            if report != rathaus_store::PurgeReport::default() {
+                tracing::info!(municipality = %t.row.slug, ?report, "retention purge");
+                let details = format!(
+                    "concerns={} messages={} media={} citizens={} consents={} counters={}",
+                    report.concerns,
+                    report.messages,
+                    report.media,
+                    report.citizens,
+                    report.consents,
+                    report.counters
+                );
+                self.store
+                    .audit(
+                        rathaus_store::AuditEvent::new(Some(t.row.id), "system", "retention.purge")
+                            .details(details),
+                        now,
+                    )
+                    .await?;
+            }
+        }
+        if audit_years > 0 {
+            let cutoff = now - i64::from(audit_years) * 365 * rathaus_domain::retention::DAY_MS;
+            self.store.purge_audit_before(cutoff, now).await?;
+        }
+        Ok(true)
     }
 
     /// Runs rounds until the queue has nothing due (for tests and the CLI).

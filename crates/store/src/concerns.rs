@@ -33,6 +33,8 @@ pub struct ConcernSummary {
     pub assignee_name: Option<String>,
     pub created_at: i64,
     pub last_activity_at: i64,
+    /// When it was resolved (retention counts from here).
+    pub resolved_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -143,6 +145,7 @@ struct SummaryRaw {
     assignee_name: Option<String>,
     created_at: i64,
     last_activity_at: i64,
+    resolved_at: Option<i64>,
 }
 
 impl SummaryRaw {
@@ -161,12 +164,13 @@ impl SummaryRaw {
             assignee_name: self.assignee_name,
             created_at: self.created_at,
             last_activity_at: self.last_activity_at,
+            resolved_at: self.resolved_at,
         })
     }
 }
 
 const SUMMARY_SELECT: &str = "SELECT c.id, c.status, c.channel_id, ch.kind, ch.name AS channel_name, c.citizen_id, \
-     z.pseudonym, c.assignee_id, s.display_name AS assignee_name, c.created_at, c.last_activity_at \
+     z.pseudonym, c.assignee_id, s.display_name AS assignee_name, c.created_at, c.last_activity_at, c.resolved_at \
      FROM concerns c JOIN channels ch ON ch.id = c.channel_id JOIN citizens z ON z.id = c.citizen_id \
      LEFT JOIN staff s ON s.id = c.assignee_id";
 

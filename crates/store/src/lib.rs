@@ -15,6 +15,7 @@ mod error;
 mod jobs;
 mod keys;
 mod municipalities;
+mod retention;
 mod staff;
 
 pub use audit::{truncate_ip, AuditEvent, AuditFilter, AuditRecord, AuditVerdict};
@@ -29,6 +30,7 @@ pub use erasure::{ErasureRecord, ErasureSummary, ErasureTarget};
 pub use error::StoreError;
 pub use jobs::{ClaimedJob, JobKind};
 pub use municipalities::{ChannelRow, MunicipalityRow};
+pub use retention::PurgeReport;
 pub use staff::{ApiTokenInfo, Role, SessionInfo, StaffMember};
 
 use std::sync::Arc;

@@ -442,3 +442,173 @@ async fn sessions_tokens_and_setup_links() {
         );
     }
 }
+
+#[tokio::test]
+async fn retention_purge_deletes_only_what_is_due() {
+    use rathaus_domain::retention::{RetentionRules, DAY_MS};
+    for t in backends::all().await {
+        let s = &t.store;
+        let town = town(s, "musterstadt", "1065").await;
+        let now = T0 + 400 * DAY_MS;
+        let old = s
+            .record_consent(town.m, town.ch, &user("491"), "v", "w1", T0)
+            .await
+            .unwrap();
+        let f_old = s
+            .file_inbound_message(&old, &text("m1", "491", T0, "alt"), T0)
+            .await
+            .unwrap()
+            .unwrap();
+        s.set_concern_status(
+            town.m,
+            f_old.concern_id,
+            ConcernStatus::Resolved,
+            now - 100 * DAY_MS,
+        )
+        .await
+        .unwrap();
+        let recent = s
+            .file_inbound_message(&old, &text("m2", "491", now, "neu"), now - 10 * DAY_MS)
+            .await
+            .unwrap()
+            .unwrap();
+        s.set_concern_status(
+            town.m,
+            recent.concern_id,
+            ConcernStatus::Resolved,
+            now - 10 * DAY_MS,
+        )
+        .await
+        .unwrap();
+        let open = s
+            .record_consent(town.m, town.ch, &user("492"), "v", "w2", T0)
+            .await
+            .unwrap();
+        let f_open = s
+            .file_inbound_message(&open, &text("m3", "492", T0, "offen"), T0)
+            .await
+            .unwrap()
+            .unwrap();
+        s.bump_counter(
+            &format!("municipality:{}:channel:{}", town.m, town.ch),
+            "unconsented_messages",
+            "2026-01-01",
+        )
+        .await
+        .unwrap();
+        s.bump_counter(
+            &format!("municipality:{}:channel:{}", town.m, town.ch),
+            "unconsented_messages",
+            "2027-12-31",
+        )
+        .await
+        .unwrap();
+
+        let day = |ms: i64| {
+            if ms < T0 + 390 * DAY_MS {
+                "2026-06-01".to_string()
+            } else {
+                "2027-12-01".to_string()
+            }
+        };
+        let r = s
+            .purge_municipality(town.m, &RetentionRules::default(), day, now)
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.concerns, r.messages, r.counters),
+            (1, 1, 1),
+            "{}: {r:?}",
+            t.name
+        );
+        assert!(s
+            .concern_detail(town.m, f_old.concern_id)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(
+            s.concern_detail(town.m, recent.concern_id)
+                .await
+                .unwrap()
+                .is_some(),
+            "resolved 10 days ago: kept"
+        );
+        assert!(
+            s.concern_detail(town.m, f_open.concern_id)
+                .await
+                .unwrap()
+                .is_some(),
+            "open concerns are never purged"
+        );
+        assert_eq!(
+            s.counter_total(
+                &format!("municipality:{}:channel:{}", town.m, town.ch),
+                "unconsented_messages"
+            )
+            .await
+            .unwrap(),
+            1
+        );
+
+        // A citizen who withdrew four years ago and has nothing left disappears with their consent records.
+        let gone = s
+            .record_consent(town.m, town.ch, &user("493"), "v", "w3", T0)
+            .await
+            .unwrap();
+        s.withdraw_consent(&gone, "v", "w4", T0).await.unwrap();
+        let later = T0 + 4 * 366 * DAY_MS;
+        let r = s
+            .purge_municipality(
+                town.m,
+                &RetentionRules::default(),
+                |_| "2026-01-01".into(),
+                later,
+            )
+            .await
+            .unwrap();
+        assert_eq!((r.citizens, r.consents), (1, 2), "{}: {r:?}", t.name);
+        assert!(s
+            .find_citizen(town.m, town.ch, "493")
+            .await
+            .unwrap()
+            .is_none());
+        assert!(
+            s.find_citizen(town.m, town.ch, "492")
+                .await
+                .unwrap()
+                .is_some(),
+            "consenting citizens stay"
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_one_instance_holds_a_lease() {
+    for t in backends::all().await {
+        let s = &t.store;
+        assert!(s.try_lease("retention-purge", "a", T0, 1000).await.unwrap());
+        assert!(
+            !s.try_lease("retention-purge", "b", T0 + 10, 1000)
+                .await
+                .unwrap(),
+            "{}",
+            t.name
+        );
+        assert!(
+            s.try_lease("retention-purge", "a", T0 + 20, 1000)
+                .await
+                .unwrap(),
+            "the holder renews"
+        );
+        assert!(
+            s.try_lease("retention-purge", "b", T0 + 2000, 1000)
+                .await
+                .unwrap(),
+            "an expired lease is taken over"
+        );
+        assert!(!s
+            .try_lease("retention-purge", "a", T0 + 2001, 1000)
+            .await
+            .unwrap());
+    }
+}
