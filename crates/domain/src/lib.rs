@@ -7,6 +7,7 @@ pub mod consent;
 pub mod delivery;
 pub mod message;
 pub mod municipality;
+pub mod retention;
 pub mod schedule;
 pub mod texts;
 
