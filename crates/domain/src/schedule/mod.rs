@@ -1,9 +1,11 @@
 //! Schedules: public holidays, office hours, consultation hours and response-time promises (pure; time is an argument).
 
+pub mod consultation;
 pub mod holidays;
 pub mod office_hours;
 pub mod rrule;
 
+pub use consultation::{ConsultationHour, ConsultationHourConfig, Slot};
 pub use holidays::{holidays, is_holiday, RegionalHolidays, State};
 pub use office_hours::{OfficeHours, OfficeHoursConfig, OfficeHoursError};
 pub use rrule::{Rule, RuleError};
