@@ -1,13 +1,16 @@
 //! Schedules: public holidays, office hours, consultation hours and response-time promises (pure; time is an argument).
 
 pub mod consultation;
+pub mod german;
 pub mod holidays;
 pub mod office_hours;
+pub mod response_time;
 pub mod rrule;
 
 pub use consultation::{ConsultationHour, ConsultationHourConfig, Slot};
 pub use holidays::{holidays, is_holiday, RegionalHolidays, State};
 pub use office_hours::{OfficeHours, OfficeHoursConfig, OfficeHoursError};
+pub use response_time::{due_at, promise, remaining, Promise, ResponseStatus, Target, Targets};
 pub use rrule::{Rule, RuleError};
 
 use jiff::civil::{Date, DateTime, Time};
