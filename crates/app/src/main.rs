@@ -207,7 +207,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate { config } => {
             let cfg = Config::load(config.config.as_deref())?;
             let store = server::open_store(&cfg).await?;
-            server::build_registry(&store, &cfg).await?;
+            server::build_registry(&store, &cfg, &cfg.public_url()).await?;
             store.close().await;
             println!("Datenbank ist aktuell / database is up to date");
         }
@@ -236,7 +236,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 bail!("das Passwort muss mindestens 12 Zeichen haben / the password needs at least 12 characters");
             }
             let store = server::open_store(&cfg).await?;
-            server::build_registry(&store, &cfg).await?;
+            server::build_registry(&store, &cfg, &cfg.public_url()).await?;
             let m = store
                 .municipality_by_slug(&municipality)
                 .await?

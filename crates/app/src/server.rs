@@ -78,7 +78,11 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-pub async fn build_registry(store: &Store, config: &Config) -> anyhow::Result<Arc<Registry>> {
+pub async fn build_registry(
+    store: &Store,
+    config: &Config,
+    public_url: &str,
+) -> anyhow::Result<Arc<Registry>> {
     let http = rathaus_channels::default_http_client().context("building the HTTP client")?;
     let mut tenants = config.tenants()?;
     if tenants.is_empty() {
@@ -89,7 +93,7 @@ pub async fn build_registry(store: &Store, config: &Config) -> anyhow::Result<Ar
             telegram: Vec::new(),
         });
     }
-    Ok(Registry::build(store, &tenants, http, now_ms()).await?)
+    Ok(Registry::build_for(store, &tenants, http, now_ms(), public_url).await?)
 }
 
 /// Which parts of the instance to run (the scale-out roles).
@@ -106,7 +110,25 @@ pub async fn start(
     worker_options: WorkerOptions,
 ) -> anyhow::Result<Running> {
     let store = open_store(config).await?;
-    let registry = build_registry(&store, config).await?;
+    // Bind first, so the public URL is known (port 0 picks a free port) before links are made.
+    let listener = if roles.web {
+        Some(
+            tokio::net::TcpListener::bind(&config.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", config.listen))?,
+        )
+    } else {
+        None
+    };
+    let addr: SocketAddr = match &listener {
+        Some(l) => l.local_addr()?,
+        None => "127.0.0.1:0".parse()?,
+    };
+    let public = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let registry = build_registry(&store, config, &public).await?;
     let (shutdown, rx) = watch::channel(false);
     let mut tasks = Vec::new();
     let worker = roles
@@ -117,22 +139,12 @@ pub async fn start(
         let rx = rx.clone();
         tasks.push(tokio::spawn(async move { w.run(rx).await }));
     }
-    let mut addr: SocketAddr = "127.0.0.1:0".parse()?;
-    if roles.web {
-        let listener = tokio::net::TcpListener::bind(&config.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.listen))?;
-        addr = listener.local_addr()?;
-        let mut public = config.public_url.clone();
-        if public.is_none() {
-            public = Some(format!("http://{addr}"));
-        }
-        let settings = WebSettings::for_url(public.as_deref().unwrap_or_default());
+    if let Some(listener) = listener {
         let state = AppState {
             store: store.clone(),
             registry: registry.clone(),
             worker: worker.clone(),
-            settings: Arc::new(settings),
+            settings: Arc::new(WebSettings::for_url(&public)),
         };
         let app = rathaus_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let mut rx = rx.clone();

@@ -20,6 +20,13 @@ pub struct Keywords {
     /// Asks for erasure of everything stored (Art. 17 GDPR).
     #[serde(default = "default_erase")]
     pub erase: Vec<String>,
+    /// Asks for a copy of everything stored (Art. 15/20 GDPR).
+    #[serde(default = "default_access")]
+    pub access: Vec<String>,
+}
+
+fn default_access() -> Vec<String> {
+    vec!["Auskunft".into()]
 }
 
 fn default_erase() -> Vec<String> {
@@ -32,6 +39,7 @@ impl Default for Keywords {
             opt_in: vec!["Anmeldung".into(), "Start".into()],
             opt_out: vec!["Stopp".into(), "Abmelden".into()],
             erase: default_erase(),
+            access: default_access(),
         }
     }
 }
@@ -43,6 +51,8 @@ pub enum Intent {
     OptOut,
     /// Erase everything stored about me.
     Erase,
+    /// Send me everything stored about me.
+    Access,
     Other,
 }
 
@@ -62,6 +72,8 @@ impl Keywords {
             Intent::OptOut
         } else if matches(&self.erase) {
             Intent::Erase
+        } else if matches(&self.access) {
+            Intent::Access
         } else {
             Intent::Other
         }
@@ -106,11 +118,14 @@ pub enum ConsentDecision {
     FileInConcern,
     /// Erase everything about the citizen (whatever their consent), then confirm.
     Erase,
+    /// Send a download link to everything stored about the citizen (whatever their consent).
+    Export,
 }
 
 pub fn decide(state: ConsentState, intent: Intent) -> ConsentDecision {
     match (state, intent) {
         (_, Intent::Erase) => ConsentDecision::Erase,
+        (_, Intent::Access) => ConsentDecision::Export,
         (ConsentState::NotGiven, Intent::OptIn) => ConsentDecision::RecordConsent,
         (ConsentState::NotGiven, Intent::OptOut) => ConsentDecision::NothingToWithdraw,
         (ConsentState::NotGiven, Intent::Other) => ConsentDecision::ExplainOptIn,
@@ -134,6 +149,7 @@ mod tests {
         for s in ["Stopp", "stopp!!", " Abmelden ", "ABMELDEN?"] {
             assert_eq!(k.classify(Some(s)), Intent::OptOut, "{s}");
         }
+        assert_eq!(k.classify(Some("Auskunft")), Intent::Access);
         for s in ["löschen", " LÖSCHEN! "] {
             assert_eq!(k.classify(Some(s)), Intent::Erase, "{s}");
         }
@@ -149,7 +165,9 @@ mod tests {
             opt_in: vec!["Hallo Rathaus".into()],
             opt_out: vec!["Tschüss".into()],
             erase: vec!["Vergessen".into()],
+            access: vec!["Meine Daten".into()],
         };
+        assert_eq!(k.classify(Some("meine daten?")), Intent::Access);
         assert_eq!(k.classify(Some("vergessen!")), Intent::Erase);
         assert_eq!(k.classify(Some("Löschen")), Intent::Other);
         assert_eq!(k.classify(Some("hallo   rathaus!")), Intent::OptIn);

@@ -13,6 +13,8 @@ pub struct CitizenTexts {
     pub nothing_to_withdraw: String,
     pub erasure_confirmed: String,
     pub nothing_to_erase: String,
+    /// Sent with the one-time download link; `{link}` is replaced by it.
+    pub access_ready: String,
 }
 
 impl Default for CitizenTexts {
@@ -39,6 +41,10 @@ impl Default for CitizenTexts {
                 Namen. Mit \"{opt_in}\" können Sie jederzeit neu beginnen."
                 .into(),
             nothing_to_erase: "Bei {municipality} ist über Sie nichts gespeichert.".into(),
+            access_ready: "Hier ist Ihre Auskunft über alle bei {municipality} gespeicherten Daten (ZIP-Datei \
+                mit einer lesbaren Übersicht und einer maschinenlesbaren Datei): {link} — Der Link ist 7 Tage \
+                gültig und kann einmal geöffnet werden."
+                .into(),
         }
     }
 }

@@ -72,6 +72,7 @@ pub enum GateOutcome {
     StatusApplied,
     Erased,
     NothingToErase,
+    ExportLinkSent,
 }
 
 /// Whether a queued job's payload concerns the citizen being erased (so it is deleted with them).
@@ -111,13 +112,16 @@ pub async fn process_inbound(
                 .await?;
             Ok(GateOutcome::StatusApplied)
         }
-        InboundEvent::Message(m) => process_message(store, tenant, job.channel_id, &m, now).await,
+        InboundEvent::Message(m) => {
+            process_message(store, tenant, &registry.public_url, job.channel_id, &m, now).await
+        }
     }
 }
 
 async fn process_message(
     store: &Store,
     tenant: &Tenant,
+    public_url: &str,
     channel_id: i64,
     m: &InboundMessage,
     now: i64,
@@ -137,6 +141,26 @@ async fn process_message(
         text: fill(text, &values),
     };
     let outcome = match decide(state, intent) {
+        ConsentDecision::Export => match &citizen {
+            Some(c) => {
+                let request = store.open_request(c, "access", "keyword", now).await?;
+                let token = store.create_export_link(c, Some(request), now).await?;
+                let link = format!("{}/auskunft/{token}", public_url);
+                enqueue_notify(
+                    store,
+                    mid,
+                    &notify(&settings.texts.access_ready.replace("{link}", &link)),
+                    now,
+                )
+                .await?;
+                store.complete_request(mid, request, now).await?;
+                GateOutcome::ExportLinkSent
+            }
+            None => {
+                enqueue_notify(store, mid, &notify(&settings.texts.nothing_to_erase), now).await?;
+                GateOutcome::NothingToErase
+            }
+        },
         ConsentDecision::Erase => match &citizen {
             Some(c) => {
                 store.erase_citizen(c, "citizen", now, job_mentions).await?;

@@ -2,10 +2,12 @@
 //! the webhooks — consent gate, filing concerns, sending replies, fetching media.
 #![deny(clippy::unwrap_used, clippy::panic)]
 
+pub mod export;
 pub mod gate;
 pub mod outbox;
 pub mod registry;
 pub mod runner;
+pub mod zip;
 
 pub use registry::{
     ChannelSecrets, ConfiguredChannel, Registry, RegistryError, TelegramChannelConfig, Tenant,

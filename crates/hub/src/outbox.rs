@@ -163,6 +163,7 @@ pub(crate) async fn fetch_media(
 }
 
 #[cfg(test)]
+#[allow(clippy::panic)]
 mod tests {
     use super::*;
 

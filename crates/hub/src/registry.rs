@@ -120,6 +120,8 @@ pub enum RegistryError {
 
 /// All tenants, with lookups for webhook routing. Immutable after start.
 pub struct Registry {
+    /// Where citizens reach the public pages (export download links).
+    pub public_url: String,
     tenants: Vec<Tenant>,
     whatsapp_by_phone: HashMap<String, (usize, usize)>,
     telegram_by_name: HashMap<String, (usize, usize)>,
@@ -132,6 +134,17 @@ impl Registry {
         configs: &[TenantConfig],
         http: reqwest::Client,
         now: i64,
+    ) -> Result<Arc<Registry>, RegistryError> {
+        Self::build_for(store, configs, http, now, "http://127.0.0.1:8080").await
+    }
+
+    /// Like [`Registry::build`], with the public base URL used in links sent to citizens.
+    pub async fn build_for(
+        store: &Store,
+        configs: &[TenantConfig],
+        http: reqwest::Client,
+        now: i64,
+        public_url: &str,
     ) -> Result<Arc<Registry>, RegistryError> {
         let mut tenants = Vec::new();
         let mut whatsapp_by_phone = HashMap::new();
@@ -221,6 +234,7 @@ impl Registry {
             });
         }
         Ok(Arc::new(Registry {
+            public_url: public_url.trim_end_matches('/').to_string(),
             tenants,
             whatsapp_by_phone,
             telegram_by_name,

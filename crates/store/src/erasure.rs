@@ -110,6 +110,26 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+            sqlx::query("DELETE FROM export_links WHERE citizen_id = $1")
+                .bind(citizen.id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE data_requests SET citizen_id = NULL, completed_at = COALESCE(completed_at, $2) WHERE citizen_id = $1")
+                .bind(citizen.id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO data_requests (municipality_id, citizen_id, pseudonym, kind, via, requested_at, due_at, completed_at) \
+                 VALUES ($1, NULL, $2, 'erasure', $3, $4, $5, $4)",
+            )
+            .bind(citizen.municipality_id)
+            .bind(&citizen.pseudonym)
+            .bind(requested_by)
+            .bind(now)
+            .bind(now + crate::requests::REQUEST_DEADLINE_MS)
+            .execute(&mut *tx)
+            .await?;
             // Deleting the row destroys the wrapped citizen key: any copy of the ciphertexts is now unreadable.
             sqlx::query("DELETE FROM citizens WHERE id = $1")
                 .bind(citizen.id)

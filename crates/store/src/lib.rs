@@ -15,6 +15,7 @@ mod error;
 mod jobs;
 mod keys;
 mod municipalities;
+mod requests;
 mod retention;
 mod staff;
 
@@ -30,6 +31,10 @@ pub use erasure::{ErasureRecord, ErasureSummary, ErasureTarget};
 pub use error::StoreError;
 pub use jobs::{ClaimedJob, JobKind};
 pub use municipalities::{ChannelRow, MunicipalityRow};
+pub use requests::{
+    CitizenExport, DataRequest, ExportConcern, ExportConsent, ExportMessage, EXPORT_LINK_VALID_MS,
+    REQUEST_DEADLINE_MS,
+};
 pub use retention::PurgeReport;
 pub use staff::{ApiTokenInfo, Role, SessionInfo, StaffMember};
 

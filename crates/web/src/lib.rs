@@ -4,6 +4,7 @@
 pub mod api;
 pub mod headers;
 pub mod passwords;
+pub mod public;
 pub mod ui;
 pub mod webhooks;
 
@@ -53,6 +54,7 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(webhooks::router())
+        .merge(public::router())
         .merge(api::router())
         .merge(ui::router(&state))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -62,7 +62,7 @@ async fn staff_answers_in_chromium() {
         );
         assert_eq!(inst.post_wa(&body).await, 200);
     }
-    inst.eventually("concern filed", || inst.platform.sent_texts().len() >= 1)
+    inst.eventually("concern filed", || !inst.platform.sent_texts().is_empty())
         .await;
     inst.drain().await;
 

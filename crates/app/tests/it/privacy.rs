@@ -143,3 +143,93 @@ async fn erasure_keyword_from_a_stranger_stores_nothing() {
     assert!(last.text.contains("nichts gespeichert"), "{}", last.text);
     assert!(inst.r().store.erasures_since(0).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn access_request_by_keyword_gives_a_one_time_zip() {
+    let inst = Instance::start(&Db::Sqlite, false).await;
+    assert_eq!(inst.post_wa(&wa(ANNA, "e1", "Start")).await, 200);
+    assert_eq!(
+        inst.post_wa(&wa(ANNA, "e2", "Bitte die Hecke am Friedhof schneiden"))
+            .await,
+        200
+    );
+    assert_eq!(inst.post_wa(&wa(ANNA, "e3", "Auskunft")).await, 200);
+    inst.drain().await;
+    let text = inst.platform.sent_texts().into_iter().last().unwrap().text;
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/auskunft/"))
+        .expect("link in the answer")
+        .to_string();
+    assert!(link.starts_with(&inst.url()), "{link}");
+
+    // Opening the page (as a link preview would) does not use the link up.
+    let page = inst.http.get(&link).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().await.unwrap().contains("<form method=\"post\""));
+    let res = inst.http.post(&link).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let zip = res.bytes().await.unwrap();
+    let path = inst._dir.path().join("auskunft.zip");
+    std::fs::write(&path, &zip).unwrap();
+    // Check it with an independent ZIP reader.
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys,zipfile,json; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; \
+                print(json.dumps({n: z.read(n).decode('utf-8','replace') for n in z.namelist()}))",
+        ])
+        .arg(&path)
+        .output()
+        .expect("python3 reads the archive");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json: Value = serde_json::from_str(files["auskunft.json"].as_str().unwrap()).unwrap();
+    assert_eq!(json["platform_id"], ANNA);
+    assert_eq!(json["consents"][0]["action"], "given");
+    assert_eq!(
+        json["concerns"][0]["messages"][0]["text"],
+        "Bitte die Hecke am Friedhof schneiden"
+    );
+    let html = files["auskunft.html"].as_str().unwrap();
+    assert!(
+        html.contains("<html lang=\"de\">")
+            && html.contains("Hecke am Friedhof")
+            && html.contains(ANNA)
+    );
+
+    // One time only.
+    assert_eq!(
+        inst.http
+            .post(&link)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        410
+    );
+    let m = municipality(&inst).await;
+    let s = &inst.r().store;
+    let requests = s.data_requests(m).await.unwrap();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].kind, "access");
+    assert!(requests[0].completed_at.is_some());
+    let audit = s
+        .audit_entries(m, &rathaus_store::AuditFilter::default())
+        .await
+        .unwrap();
+    assert!(
+        audit.iter().any(|e| e.action == "export.downloaded"),
+        "{audit:?}"
+    );
+}
