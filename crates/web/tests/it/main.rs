@@ -2,5 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod api;
+mod browser;
 mod harness;
 mod ui;
