@@ -534,7 +534,7 @@ pub async fn media(
             )
             .await
             .map_err(|e| ApiError::internal(&e))?;
-            Ok(crate::ui::concern::download_response(
+            Ok(crate::ui::media::download_response(
                 &m.mime_type,
                 m.filename.as_deref(),
                 media_id,

@@ -272,6 +272,7 @@ mod tests {
             include_str!("auth.rs"),
             include_str!("inbox.rs"),
             include_str!("concern.rs"),
+            include_str!("media.rs"),
             include_str!("setup.rs"),
         ];
         let prefixes = [

@@ -3,10 +3,11 @@
 mod assets;
 pub(crate) mod audit;
 mod auth;
-pub(crate) mod concern;
+mod concern;
 mod csrf;
 pub mod i18n;
 mod inbox;
+pub(crate) mod media;
 mod setup;
 pub(crate) mod view;
 
@@ -30,7 +31,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/concerns/{id}/note", post(concern::note))
         .route("/concerns/{id}/assign", post(concern::assign))
         .route("/concerns/{id}/status", post(concern::status))
-        .route("/concerns/{id}/media/{media_id}", get(concern::media))
+        .route("/concerns/{id}/media/{media_id}", get(media::download))
         .route("/setup/{token}", get(setup::form).post(setup::create_admin))
         // Pages carry personal data: never keep them in a shared or browser cache.
         .layer(
