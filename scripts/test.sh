@@ -134,7 +134,7 @@ step() {
 
 step "cargo fmt" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
-step "cargo test" cargo test --workspace
+step "cargo test" cargo test --workspace --no-fail-fast
 
 # cargo-deny: licences and bans work offline. Advisories need the RustSec advisory DB fetched from the
 # network, which this environment cannot reach, so they are not checked here.
