@@ -44,6 +44,8 @@ impl Db {
             // FULL: a webhook answered 200 must survive power loss, not just a process crash.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Deleted rows are overwritten, so erased citizens leave no bytes behind in free pages.
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)

@@ -15,6 +15,7 @@ mod error;
 mod jobs;
 mod keys;
 mod municipalities;
+mod privacy_queries;
 mod requests;
 mod retention;
 mod staff;
@@ -31,6 +32,7 @@ pub use erasure::{ErasureRecord, ErasureSummary, ErasureTarget};
 pub use error::StoreError;
 pub use jobs::{ClaimedJob, JobKind};
 pub use municipalities::{ChannelRow, MunicipalityRow};
+pub use privacy_queries::{CitizenActivity, PrivacyNotice};
 pub use requests::{
     CitizenExport, DataRequest, ExportConcern, ExportConsent, ExportMessage, EXPORT_LINK_VALID_MS,
     REQUEST_DEADLINE_MS,
@@ -95,6 +97,17 @@ impl Store {
                 "snapshots of PostgreSQL are made with pg_dump".into(),
             )),
         }
+    }
+
+    /// Moves everything from the SQLite write-ahead log into the main file and empties the log
+    /// (no-op on PostgreSQL). Used after erasures and before file-level checks.
+    pub async fn checkpoint(&self) -> Result<()> {
+        if let db::Db::Sqlite { writer, .. } = self.db() {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(writer)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Closes the connection pools (flushes the SQLite WAL on the last connection).

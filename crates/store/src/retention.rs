@@ -2,7 +2,7 @@
 
 use rathaus_domain::retention::RetentionRules;
 
-use crate::db::write_tx;
+use crate::db::{read, write_tx};
 use crate::{Result, Store};
 
 /// How many rows a purge removed (counts only, for the log and the audit entry).
@@ -17,6 +17,9 @@ pub struct PurgeReport {
     pub dedupe_keys: u64,
     pub dead_jobs: u64,
 }
+
+/// Concerns deleted per transaction by the purge.
+const PURGE_BATCH: i64 = 200;
 
 /// Redelivery protection: platforms retry for hours to days, not weeks.
 const DEDUPE_KEEP_MS: i64 = 30 * 24 * 60 * 60 * 1000;
@@ -34,28 +37,49 @@ impl Store {
         let counters_before = day_of(c.counters_before_day);
         let scope_prefix = format!("municipality:{municipality_id}:%");
         let mut r = PurgeReport::default();
+        // Resolved concerns go in small batches, each its own short transaction, so webhook intake (which
+        // needs the single SQLite writer) never waits long behind a large purge.
+        loop {
+            let ids: Vec<i64> = read!(self.db(), |ex| {
+                sqlx::query_scalar(
+                    "SELECT id FROM concerns WHERE municipality_id = $1 AND status = 'resolved' AND resolved_at < $2 LIMIT $3",
+                )
+                .bind(municipality_id)
+                .bind(c.concerns_resolved_before)
+                .bind(PURGE_BATCH)
+                .fetch_all(ex)
+                .await?
+            });
+            if ids.is_empty() {
+                break;
+            }
+            let list = (1..=ids.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let media_sql = format!("DELETE FROM media WHERE message_id IN (SELECT id FROM messages WHERE concern_id IN ({list}))");
+            let messages_sql = format!("DELETE FROM messages WHERE concern_id IN ({list})");
+            let concerns_sql = format!("DELETE FROM concerns WHERE id IN ({list})");
+            write_tx!(self.db(), |tx| {
+                let mut q = sqlx::query(&media_sql);
+                for id in &ids {
+                    q = q.bind(id);
+                }
+                r.media += q.execute(&mut *tx).await?.rows_affected();
+                let mut q = sqlx::query(&messages_sql);
+                for id in &ids {
+                    q = q.bind(id);
+                }
+                r.messages += q.execute(&mut *tx).await?.rows_affected();
+                let mut q = sqlx::query(&concerns_sql);
+                for id in &ids {
+                    q = q.bind(id);
+                }
+                r.concerns += q.execute(&mut *tx).await?.rows_affected();
+            });
+            tokio::task::yield_now().await;
+        }
         write_tx!(self.db(), |tx| {
-            let due = "SELECT id FROM concerns WHERE municipality_id = $1 AND status = 'resolved' AND resolved_at < $2";
-            r.media += sqlx::query(&format!(
-                "DELETE FROM media WHERE message_id IN (SELECT id FROM messages WHERE concern_id IN ({due}))"
-            ))
-            .bind(municipality_id)
-            .bind(c.concerns_resolved_before)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            r.messages += sqlx::query(&format!("DELETE FROM messages WHERE concern_id IN ({due})"))
-                .bind(municipality_id)
-                .bind(c.concerns_resolved_before)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            r.concerns += sqlx::query("DELETE FROM concerns WHERE municipality_id = $1 AND status = 'resolved' AND resolved_at < $2")
-                .bind(municipality_id)
-                .bind(c.concerns_resolved_before)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
             // Citizens who withdrew long enough ago and have nothing left: their proof of consent has served.
             let gone = "SELECT z.id FROM citizens z WHERE z.municipality_id = $1 AND z.consent_given = 0 \
                  AND NOT EXISTS (SELECT 1 FROM concerns c WHERE c.citizen_id = z.id) \

@@ -233,3 +233,134 @@ async fn access_request_by_keyword_gives_a_one_time_zip() {
         "{audit:?}"
     );
 }
+
+/// Every stored ciphertext of one citizen, read straight from the SQLite file.
+async fn ciphertexts_of(db_url: &str, citizen_id: i64) -> Vec<Vec<u8>> {
+    let pool = sqlx::SqlitePool::connect(&format!("{db_url}?mode=ro"))
+        .await
+        .unwrap();
+    let mut blobs: Vec<Vec<u8>> = Vec::new();
+    for sql in [
+        "SELECT wrapped_key FROM citizens WHERE id = $1",
+        "SELECT platform_id_enc FROM citizens WHERE id = $1",
+        "SELECT phone_enc FROM citizens WHERE id = $1 AND phone_enc IS NOT NULL",
+        "SELECT display_name_enc FROM citizens WHERE id = $1 AND display_name_enc IS NOT NULL",
+        "SELECT platform_message_id_enc FROM consents WHERE citizen_id = $1",
+        "SELECT m.body_enc FROM messages m JOIN concerns c ON c.id = m.concern_id WHERE c.citizen_id = $1 AND m.body_enc IS NOT NULL",
+    ] {
+        let rows: Vec<Vec<u8>> = sqlx::query_scalar(sql).bind(citizen_id).fetch_all(&pool).await.unwrap();
+        blobs.extend(rows);
+    }
+    pool.close().await;
+    blobs
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn after_erasure_no_plaintext_and_no_ciphertext_remains_anywhere() {
+    let inst = Instance::start(&Db::Sqlite, false).await;
+    let secret = "Quittenbaum-Streit mit Familie Wunderlich";
+    for (from, n, text) in [(ANNA, "p", secret), (BERND, "q", "Laterne kaputt")] {
+        assert_eq!(
+            inst.post_wa(&wa(from, &format!("{n}1"), "Start")).await,
+            200
+        );
+        assert_eq!(inst.post_wa(&wa(from, &format!("{n}2"), text)).await, 200);
+    }
+    inst.drain().await;
+    let (m, ch) = (municipality(&inst).await, channel(&inst).await);
+    let s = &inst.r().store;
+    let anna = s.find_citizen(m, ch, ANNA).await.unwrap().unwrap();
+    let url = inst.config.database_url();
+    let blobs = ciphertexts_of(&url, anna.id).await;
+    assert!(
+        blobs.len() >= 6,
+        "found Anna's ciphertexts: {}",
+        blobs.len()
+    );
+
+    assert_eq!(inst.post_wa(&wa(ANNA, "p3", "  löschen. ")).await, 200);
+    inst.drain().await;
+    s.checkpoint().await.unwrap();
+
+    // A backup taken after the erasure, decrypted, is scanned too.
+    let master = rathaus::server::master_key(&inst.config).unwrap();
+    let backup_file = inst._dir.path().join("nachher.rbak");
+    rathaus::backup::backup(s, &master, &url, &backup_file)
+        .await
+        .unwrap();
+    let mut restored_plain = Vec::new();
+    rathaus::backup::read_encrypted(
+        &rathaus::backup::backup_key(&master),
+        std::fs::File::open(&backup_file).unwrap(),
+        &mut restored_plain,
+    )
+    .unwrap();
+
+    let mut places: Vec<(String, Vec<u8>)> = vec![("backup (decrypted)".into(), restored_plain)];
+    for entry in std::fs::read_dir(inst.data_dir()).unwrap().flatten() {
+        places.push((
+            entry.path().display().to_string(),
+            std::fs::read(entry.path()).unwrap_or_default(),
+        ));
+    }
+    for (name, bytes) in &places {
+        for plain in [secret.as_bytes(), ANNA.as_bytes()] {
+            assert!(
+                !contains(bytes, plain),
+                "plaintext {:?} in {name}",
+                String::from_utf8_lossy(plain)
+            );
+        }
+        for (i, blob) in blobs.iter().enumerate() {
+            assert!(
+                !contains(bytes, blob),
+                "ciphertext #{i} of the erased citizen in {name}"
+            );
+        }
+    }
+    // Bernd is untouched and still readable.
+    let bernd = s.find_citizen(m, ch, BERND).await.unwrap().unwrap();
+    let list = s.list_concerns(m, &ConcernFilter::default()).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].citizen_id, bernd.id);
+    let d = s.concern_detail(m, list[0].id).await.unwrap().unwrap();
+    assert_eq!(d.messages[0].text.as_deref(), Some("Laterne kaputt"));
+}
+
+#[tokio::test]
+async fn erasure_words_inside_a_longer_message_are_ordinary_text() {
+    let inst = Instance::start(&Db::Sqlite, false).await;
+    assert_eq!(inst.post_wa(&wa(ANNA, "n1", "Start")).await, 200);
+    assert_eq!(
+        inst.post_wa(&wa(
+            ANNA,
+            "n2",
+            "Bitte nicht löschen, ich brauche die Auskunft noch"
+        ))
+        .await,
+        200
+    );
+    inst.drain().await;
+    let (m, ch) = (municipality(&inst).await, channel(&inst).await);
+    assert!(inst
+        .r()
+        .store
+        .find_citizen(m, ch, ANNA)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(inst.r().store.erasures_since(0).await.unwrap().is_empty());
+    assert_eq!(
+        inst.r()
+            .store
+            .list_concerns(m, &ConcernFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

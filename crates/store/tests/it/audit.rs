@@ -141,3 +141,33 @@ async fn retention_purge_keeps_the_chain_verifiable() {
         );
     }
 }
+
+#[tokio::test]
+async fn swapping_two_entries_is_detected() {
+    for t in backends::all().await {
+        let s = &t.store;
+        for (i, a) in ["login.ok", "concern.read", "citizen.erase"]
+            .iter()
+            .enumerate()
+        {
+            s.audit(
+                AuditEvent::new(None, format!("staff:{i}"), *a),
+                T0 + i as i64,
+            )
+            .await
+            .unwrap();
+        }
+        // Reorder: entries 1 and 2 exchange their content (ids stay, so no gap).
+        tamper(&t, "UPDATE audit_log SET id = -1 WHERE id = 1").await;
+        tamper(&t, "UPDATE audit_log SET id = 1 WHERE id = 2").await;
+        tamper(&t, "UPDATE audit_log SET id = 2 WHERE id = -1").await;
+        assert!(
+            matches!(
+                s.verify_audit().await.unwrap(),
+                AuditVerdict::Broken { entry_id: 1, .. }
+            ),
+            "{}",
+            t.name
+        );
+    }
+}

@@ -612,3 +612,99 @@ async fn only_one_instance_holds_a_lease() {
             .unwrap());
     }
 }
+
+/// A tiny deterministic generator, so populations differ per round but failures reproduce.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+#[tokio::test]
+async fn erasing_one_citizen_leaves_every_other_intact_and_readable() {
+    for t in backends::all().await {
+        let s = &t.store;
+        let town = town(s, "musterstadt", "1065").await;
+        let mut rng = Lcg(0x5eed ^ t.name.len() as u64);
+        let mut next_msg = 0;
+        for round in 0..4 {
+            let population = 2 + rng.next(5) as usize;
+            let mut people = Vec::new();
+            for p in 0..population {
+                let id = format!("49{round}{p}{}", rng.next(1_000_000));
+                let c = s
+                    .record_consent(
+                        town.m,
+                        town.ch,
+                        &user(&id),
+                        "v",
+                        &format!("c{round}{p}"),
+                        T0,
+                    )
+                    .await
+                    .unwrap();
+                let mut texts = Vec::new();
+                for _ in 0..1 + rng.next(4) {
+                    next_msg += 1;
+                    let body = format!("Nachricht {next_msg} von {id}");
+                    s.file_inbound_message(&c, &text(&format!("m{next_msg}"), &id, T0, &body), T0)
+                        .await
+                        .unwrap();
+                    texts.push(body);
+                }
+                people.push((id, c, texts));
+            }
+            let victim = rng.next(population as u64) as usize;
+            let (vid, vc, _) = &people[victim];
+            let summary = s
+                .erase_citizen(vc, "test", T0, |_, _, _| false)
+                .await
+                .unwrap();
+            assert!(
+                summary.messages >= 1 && summary.concerns == 1,
+                "{}: {summary:?}",
+                t.name
+            );
+            assert!(s
+                .find_citizen(town.m, town.ch, vid)
+                .await
+                .unwrap()
+                .is_none());
+            for (i, (id, _, texts)) in people.iter().enumerate() {
+                if i == victim {
+                    continue;
+                }
+                let c = s
+                    .find_citizen(town.m, town.ch, id)
+                    .await
+                    .unwrap()
+                    .expect("others stay");
+                assert_eq!(&s.citizen_platform_id(&c).await.unwrap(), id);
+                let concerns = s
+                    .list_concerns(town.m, &ConcernFilter::default())
+                    .await
+                    .unwrap();
+                let mine = concerns
+                    .iter()
+                    .find(|x| x.citizen_id == c.id)
+                    .expect("their concern stays");
+                let d = s.concern_detail(town.m, mine.id).await.unwrap().unwrap();
+                let got: Vec<String> = d.messages.iter().filter_map(|m| m.text.clone()).collect();
+                assert_eq!(&got, texts, "{}: round {round}", t.name);
+            }
+            // Clean the round so the next population starts fresh.
+            for (i, (_, c, _)) in people.iter().enumerate() {
+                if i != victim {
+                    s.erase_citizen(c, "test", T0, |_, _, _| false)
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+    }
+}
