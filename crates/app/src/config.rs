@@ -4,7 +4,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use rathaus_domain::retention::RetentionRules;
+use rathaus_domain::schedule::{
+    ChannelRef, ConsultationHourSettings, MunicipalitySchedule, OfficeHoursConfig,
+    ResponseTargetsConfig,
+};
 use rathaus_domain::texts::CitizenTexts;
+use rathaus_domain::ChannelKind;
 use rathaus_domain::{Keywords, MunicipalitySettings};
 use rathaus_hub::{TelegramChannelConfig, TenantConfig, WhatsAppChannelConfig};
 use serde::Deserialize;
@@ -53,6 +58,15 @@ pub struct MunicipalityConfig {
     pub texts: Option<CitizenTexts>,
     #[serde(default)]
     pub retention: Option<RetentionRules>,
+    /// Weekly office hours, holidays of the Land, extra closed days.
+    #[serde(default)]
+    pub office_hours: Option<OfficeHoursConfig>,
+    /// Consultation hours (Sprechstunden) on chosen channels.
+    #[serde(default)]
+    pub consultation_hours: Vec<ConsultationHourSettings>,
+    /// First-response targets.
+    #[serde(default)]
+    pub response_targets: Option<ResponseTargetsConfig>,
     #[serde(default)]
     pub whatsapp: Vec<WhatsAppChannelConfig>,
     #[serde(default)]
@@ -162,6 +176,7 @@ impl Config {
                     bail!("telegram channel name '{}' must be letters, digits, '-' or '_' (it is part of the webhook URL)", t.name);
                 }
             }
+            m.check_schedule()?;
         }
         Ok(())
     }
@@ -220,12 +235,50 @@ impl Config {
                         keywords,
                         texts: m.texts.clone().unwrap_or_default(),
                         retention: m.retention.unwrap_or_default(),
+                        office_hours: m.office_hours.clone().unwrap_or_default(),
+                        consultation_hours: m.consultation_hours.clone(),
+                        response_targets: m.response_targets.unwrap_or_default(),
                     },
                     whatsapp: m.whatsapp.clone(),
                     telegram: m.telegram.clone(),
                 })
             })
             .collect()
+    }
+}
+
+impl MunicipalityConfig {
+    /// Checks time zone, office hours, consultation hours and targets now, so a mistake stops the
+    /// start with the municipality and the key named (the registry builds the same schedule later).
+    fn check_schedule(&self) -> anyhow::Result<()> {
+        let tz = jiff::tz::TimeZone::get(&self.timezone).map_err(|_| {
+            anyhow::anyhow!(
+                "municipality '{}': timezone: '{}' is not an IANA time zone like \"Europe/Berlin\"",
+                self.slug,
+                self.timezone
+            )
+        })?;
+        let channels: Vec<ChannelRef<'_>> = self
+            .whatsapp
+            .iter()
+            .map(|w| (ChannelKind::WhatsApp, w.name.as_str()))
+            .chain(
+                self.telegram
+                    .iter()
+                    .map(|t| (ChannelKind::Telegram, t.name.as_str())),
+            )
+            .zip(1..)
+            .map(|((kind, name), id)| ChannelRef { id, kind, name })
+            .collect();
+        MunicipalitySchedule::build(
+            &self.office_hours.clone().unwrap_or_default(),
+            &self.consultation_hours,
+            &self.response_targets.unwrap_or_default(),
+            tz,
+            &channels,
+        )
+        .map_err(|e| anyhow::anyhow!("municipality '{}': {e}", self.slug))?;
+        Ok(())
     }
 }
 
@@ -414,6 +467,98 @@ webhook_secret = "s3cret"
         let env = vec![("RATHAUS_MUNICIPALITY__3__NAME".to_string(), "x".to_string())];
         let e = Config::load_with_env(Some(&p.with_file_name("none")), &env).is_err();
         assert!(e);
+    }
+
+    const SCHEDULE: &str = r#"
+[municipality.office_hours]
+state = "ST"
+mon = ["08:00-12:00", "13:00-16:00"]
+tue = ["08:00-12:00", "13:00-18:00"]
+closed = ["2026-12-24", "2026-12-31"]
+[[municipality.consultation_hours]]
+name = "WhatsApp-Sprechstunde mit dem Bürgermeister"
+channels = ["whatsapp", "buergerbot"]
+rule = "FREQ=WEEKLY;BYDAY=TU"
+start = "14:00"
+end = "18:00"
+host = "buergermeister@musterstadt.de"
+exceptions = ["2026-12-29"]
+texts = { outside = "Nächste Sprechstunde: {next_slot}" }
+[municipality.response_targets]
+consultation_minutes = 20
+[municipality.texts]
+consultation_inside = "Vor Ihnen: {ahead}"
+"#;
+
+    #[test]
+    fn office_and_consultation_hours_with_targets() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = write(dir.path(), "c.toml", &format!("{SAMPLE}{SCHEDULE}"));
+        let env = vec![(
+            "RATHAUS_MUNICIPALITY__0__RESPONSE_TARGETS__OTHERWISE_OFFICE_DAYS".to_string(),
+            "2".to_string(),
+        )];
+        let c = Config::load_with_env(Some(&p), &env).expect("loads");
+        let s = &c.tenants().expect("tenants")[0].settings;
+        assert_eq!(s.office_hours.state.as_deref(), Some("ST"));
+        assert_eq!(s.office_hours.tue, vec!["08:00-12:00", "13:00-18:00"]);
+        let h = &s.consultation_hours[0];
+        assert_eq!(h.channels, vec!["whatsapp", "buergerbot"]);
+        assert_eq!(h.host.as_deref(), Some("buergermeister@musterstadt.de"));
+        assert_eq!(
+            h.texts.outside.as_deref(),
+            Some("Nächste Sprechstunde: {next_slot}")
+        );
+        assert_eq!(
+            (
+                s.response_targets.consultation_minutes,
+                s.response_targets.office_hours_minutes,
+                s.response_targets.otherwise_office_days
+            ),
+            (20, 60, 2)
+        );
+        assert_eq!(s.texts.consultation_inside, "Vor Ihnen: {ahead}");
+        assert!(s.texts.consultation_outside.contains("{next_slot}"));
+    }
+
+    #[test]
+    fn schedule_mistakes_name_the_municipality_and_the_key() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let with = |from: &str, to: &str| format!("{SAMPLE}{}", SCHEDULE.replace(from, to));
+        let cases = [
+            (
+                with("\"08:00-12:00\", \"13:00-16:00\"", "\"8-12\""),
+                "office_hours.mon: '8-12'",
+            ),
+            (
+                with("\"whatsapp\", \"buergerbot\"", "\"signal\""),
+                "channels: 'signal'",
+            ),
+            (with("BYDAY=TU", "BYDAY=XX"), "rule: BYDAY=XX"),
+            (
+                with("state = \"ST\"", "state = \"DE-XY\""),
+                "state: 'DE-XY'",
+            ),
+            (with("= 20", "= 0"), "response_targets.consultation_minutes"),
+            (
+                SAMPLE.replace(
+                    "name = \"Stadt",
+                    "timezone = \"Europe/Muster\"\nname = \"Stadt",
+                ),
+                "timezone: 'Europe/Muster'",
+            ),
+        ];
+        for (text, expected) in cases {
+            let p = write(dir.path(), "bad.toml", &text);
+            let e = format!(
+                "{:#}",
+                Config::load_with_env(Some(&p), &[]).expect_err(expected)
+            );
+            assert!(
+                e.contains("municipality 'musterstadt'") && e.contains(expected),
+                "{expected}: {e}"
+            );
+        }
     }
 
     #[test]

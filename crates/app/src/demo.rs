@@ -53,6 +53,9 @@ pub fn demo_config(data_dir: PathBuf, listen: &str, platform_base: &str) -> Conf
             keywords: None,
             texts: None,
             retention: None,
+            office_hours: None,
+            consultation_hours: Vec::new(),
+            response_targets: None,
             whatsapp: vec![WhatsAppChannelConfig {
                 name: "whatsapp".into(),
                 phone_number_id: DEMO_PHONE_NUMBER_ID.into(),

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::consent::Keywords;
 use crate::retention::RetentionRules;
+use crate::schedule::{ConsultationHourSettings, OfficeHoursConfig, ResponseTargetsConfig};
 use crate::texts::{CitizenTexts, TextValues};
 
 /// What the hub knows about one municipality (tenant) beyond its channels.
@@ -19,6 +20,12 @@ pub struct MunicipalitySettings {
     pub keywords: Keywords,
     pub texts: CitizenTexts,
     pub retention: RetentionRules,
+    /// Weekly office hours, the Land whose holidays close the office, extra closed days.
+    pub office_hours: OfficeHoursConfig,
+    /// Consultation hours (Sprechstunden) and the channels they are held on.
+    pub consultation_hours: Vec<ConsultationHourSettings>,
+    /// First-response targets inside slots, in office hours and otherwise.
+    pub response_targets: ResponseTargetsConfig,
 }
 
 impl MunicipalitySettings {
@@ -32,6 +39,9 @@ impl MunicipalitySettings {
             keywords: Keywords::default(),
             texts: CitizenTexts::default(),
             retention: RetentionRules::default(),
+            office_hours: OfficeHoursConfig::default(),
+            consultation_hours: Vec::new(),
+            response_targets: ResponseTargetsConfig::default(),
         }
     }
 

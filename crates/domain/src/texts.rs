@@ -15,6 +15,12 @@ pub struct CitizenTexts {
     pub nothing_to_erase: String,
     /// Sent with the one-time download link; `{link}` is replaced by it.
     pub access_ready: String,
+    /// Sent once per concern written to a consultation-hour channel outside a slot; `{next_slot}`
+    /// is the next slot ("Dienstag, 1. Dezember 2026, 14:00–18:00 Uhr"), `{consultation}` its name.
+    pub consultation_outside: String,
+    /// Sent once per concern and slot inside a slot; `{ahead}` is how many concerns are ahead in
+    /// the queue, `{consultation}` the consultation hour's name.
+    pub consultation_inside: String,
 }
 
 impl Default for CitizenTexts {
@@ -45,6 +51,14 @@ impl Default for CitizenTexts {
                 mit einer lesbaren Übersicht und einer maschinenlesbaren Datei): {link} — Der Link ist 7 Tage \
                 gültig und kann einmal geöffnet werden."
                 .into(),
+            consultation_outside: "Vielen Dank für Ihre Nachricht an {municipality}! Sie haben außerhalb der \
+                Sprechstunde geschrieben. Die nächste Sprechstunde ist am {next_slot}. Ihre Nachricht ist \
+                gespeichert; wir melden uns."
+                .into(),
+            consultation_inside: "Willkommen in der Sprechstunde von {municipality}! Ihre Nachricht ist \
+                angekommen und Sie sind in der Warteschlange. Anliegen vor Ihnen: {ahead}. Wir antworten der \
+                Reihe nach."
+                .into(),
         }
     }
 }
@@ -63,6 +77,20 @@ pub fn fill(template: &str, v: &TextValues<'_>) -> String {
         .replace("{privacy_notice_url}", v.privacy_notice_url)
         .replace("{opt_in}", v.opt_in)
         .replace("{opt_out}", v.opt_out)
+}
+
+/// A consultation-hour answer: the usual placeholders plus `{consultation}`, `{next_slot}` and `{ahead}`.
+pub fn fill_consultation(
+    template: &str,
+    v: &TextValues<'_>,
+    consultation: &str,
+    next_slot: &str,
+    ahead: u64,
+) -> String {
+    fill(template, v)
+        .replace("{consultation}", consultation)
+        .replace("{next_slot}", next_slot)
+        .replace("{ahead}", &ahead.to_string())
 }
 
 #[cfg(test)]
@@ -85,5 +113,32 @@ mod tests {
         assert!(!s.contains('{'));
         let c = fill(&t.opt_in_confirmed, &v);
         assert!(c.contains("\"Stopp\""));
+    }
+
+    #[test]
+    fn consultation_answers_name_the_slot_and_the_queue() {
+        let t = CitizenTexts::default();
+        let v = TextValues {
+            municipality: "Stadt Musterstadt",
+            privacy_notice_url: "",
+            opt_in: "Anmeldung",
+            opt_out: "Stopp",
+        };
+        let out = fill_consultation(
+            &t.consultation_outside,
+            &v,
+            "Sprechstunde",
+            "Dienstag, 1. Dezember 2026, 14:00–18:00 Uhr",
+            0,
+        );
+        assert!(
+            out.contains(
+                "Die nächste Sprechstunde ist am Dienstag, 1. Dezember 2026, 14:00–18:00 Uhr."
+            ),
+            "{out}"
+        );
+        let inside = fill_consultation(&t.consultation_inside, &v, "Sprechstunde", "", 3);
+        assert!(inside.contains("Anliegen vor Ihnen: 3."), "{inside}");
+        assert!(!out.contains('{') && !inside.contains('{'));
     }
 }

@@ -4,14 +4,20 @@ pub mod consultation;
 pub mod german;
 pub mod holidays;
 pub mod office_hours;
+pub mod report;
 pub mod response_time;
 pub mod rrule;
+pub mod settings;
 
 pub use consultation::{ConsultationHour, ConsultationHourConfig, Slot};
 pub use holidays::{holidays, is_holiday, RegionalHolidays, State};
 pub use office_hours::{OfficeHours, OfficeHoursConfig, OfficeHoursError};
 pub use response_time::{due_at, promise, remaining, Promise, ResponseStatus, Target, Targets};
 pub use rrule::{Rule, RuleError};
+pub use settings::{
+    ChannelRef, ConfiguredConsultation, ConsultationHourSettings, ConsultationTexts,
+    MunicipalitySchedule, ResponseTargetsConfig, ScheduleError,
+};
 
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::{AmbiguousOffset, TimeZone};

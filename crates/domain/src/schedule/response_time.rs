@@ -175,6 +175,34 @@ impl Promise {
             now > self.due,
         )
     }
+
+    /// The first instant at which [`Promise::status`] says [`ResponseStatus::NearDue`] (or later
+    /// `Breached`), so a database can count near-due concerns with a plain comparison:
+    /// near due at `now` ⇔ `near_due_from <= now <= due`.
+    ///
+    /// Near due means less than `max(15 min, ⌈total / 4⌉)` is left in the promise's clock; as the
+    /// time left only shrinks, that starts once the elapsed time exceeds `total − threshold`.
+    pub fn near_due_from(&self, office: &OfficeHours) -> Timestamp {
+        let total = self.total(office);
+        let quarter = SignedDuration::from_nanos(ceil_div4(total.as_nanos()));
+        let threshold = quarter.max(NEAR_DUE_MINIMUM);
+        // Elapsed ≥ total − threshold + 1 ns ⇔ left < threshold.
+        let elapsed = total - threshold + SignedDuration::from_nanos(1);
+        if elapsed <= SignedDuration::ZERO {
+            return self.received;
+        }
+        let at = match self.clock {
+            Clock::WallClock => self.received.checked_add(elapsed).ok(),
+            Clock::OfficeTime => office.add_office_duration(self.received, elapsed),
+        };
+        at.unwrap_or(self.due).min(self.due)
+    }
+}
+
+/// ⌈n / 4⌉ for non-negative n (durations here are never negative).
+fn ceil_div4(n: i128) -> i64 {
+    let q = (n.max(0) + 3) / 4;
+    i64::try_from(q).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

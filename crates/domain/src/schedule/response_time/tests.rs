@@ -246,3 +246,75 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn near_due_from_in_office_time_skips_the_weekend() {
+    // Friday 17:30, 1 h office time → due Monday 09:00; 15 minutes left from Monday 08:45.
+    let o = office();
+    let targets = Targets {
+        otherwise: Target::OfficeTime(SignedDuration::from_hours(1)),
+        ..Targets::default()
+    };
+    let p = promise(at(2026, 11, 27, 17, 30), &o, &[], &targets);
+    assert_eq!(local(p.due), "Mon 2026-11-30 09:00");
+    // The default (1 office day) is due at Monday's closing; the last quarter (1 h 45) is near due.
+    let day = promise(at(2026, 11, 27, 17, 30), &o, &[], &Targets::default());
+    assert_eq!(local(day.due), "Mon 2026-11-30 16:00");
+    assert_eq!(local(day.near_due_from(&o)), "Mon 2026-11-30 14:15");
+    let from = p.near_due_from(&o);
+    assert_eq!(
+        from,
+        at(2026, 11, 30, 8, 45)
+            .checked_add(SignedDuration::from_nanos(1))
+            .unwrap()
+    );
+    assert_eq!(
+        p.status(at(2026, 11, 30, 8, 45), &o),
+        ResponseStatus::OnTrack
+    );
+    assert_eq!(p.status(from, &o), ResponseStatus::NearDue);
+}
+
+#[test]
+fn near_due_from_a_wall_clock_target() {
+    // 15 minutes inside a slot: near due at once (less than 15 minutes left after the first instant).
+    let o = office();
+    let p = promise(at(2026, 11, 3, 14, 10), &o, &mayor(), &Targets::default());
+    assert_eq!(p.situation, Situation::Consultation);
+    let from = p.near_due_from(&o);
+    assert_eq!(
+        from,
+        p.received
+            .checked_add(SignedDuration::from_nanos(1))
+            .unwrap()
+    );
+    // 8 hours wall clock: the last quarter (2 hours) is near due.
+    let eight = Targets {
+        in_consultation: Target::WallClock(SignedDuration::from_hours(8)),
+        ..Targets::default()
+    };
+    let p = promise(at(2026, 11, 3, 14, 10), &o, &mayor(), &eight);
+    assert_eq!(local(p.near_due_from(&o)), "Tue 2026-11-03 20:10");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    #[test]
+    fn near_due_from_agrees_with_status(secs in 0i64..2 * 365 * 86_400, probe in 0u32..1000) {
+        let o = office();
+        let received = at(2026, 1, 1, 0, 0).checked_add(SignedDuration::from_secs(secs)).unwrap();
+        let p = promise(received, &o, &mayor(), &Targets::default());
+        let from = p.near_due_from(&o);
+        prop_assert!(received <= from && from <= p.due);
+        let near = |t: Timestamp| p.status(t, &o) != ResponseStatus::OnTrack;
+        prop_assert!(near(from), "near at {}", local(from));
+        if from > received {
+            prop_assert!(!near(from.checked_sub(SignedDuration::from_nanos(1)).unwrap()));
+        }
+        // Any instant between received and due: near exactly when at or after `from`.
+        let span = p.due.duration_since(received);
+        let t = received.checked_add(span * i32::try_from(probe).unwrap() / 1000).unwrap();
+        prop_assert_eq!(near(t), t >= from, "at {}", local(t));
+    }
+}
