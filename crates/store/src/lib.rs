@@ -12,6 +12,7 @@ mod concerns;
 mod db;
 mod erasure;
 mod error;
+mod inbox;
 mod jobs;
 mod keys;
 mod municipalities;
@@ -23,9 +24,9 @@ mod staff;
 pub use audit::{truncate_ip, AuditEvent, AuditFilter, AuditRecord, AuditVerdict};
 pub use citizens::{CitizenRef, ConsentRecord};
 pub use concerns::{
-    ConcernDetail, ConcernFilter, ConcernSummary, FiledMessage, MediaContent, MediaInfo,
-    MessageView, OutboundDraft, OutboundToSend, ReplyRefused, MAX_REPLY_CHARS,
+    FiledMessage, MediaContent, OutboundDraft, OutboundToSend, ReplyRefused, MAX_REPLY_CHARS,
 };
+pub use inbox::{ConcernDetail, ConcernFilter, ConcernSummary, MediaInfo, MessageView};
 
 pub use db::Backend;
 pub use erasure::{ErasureRecord, ErasureSummary, ErasureTarget};
