@@ -68,6 +68,9 @@ struct Args {
     /// Keep the scratch folder (database, configuration, server log).
     #[arg(long)]
     keep: bool,
+    /// Before each measurement wait up to this many seconds for the rest of the machine to be idle (0: do not wait).
+    #[arg(long, default_value_t = 0)]
+    wait_quiet: u64,
     /// Write the report as Markdown to this file (e.g. docs/benchmarks.md).
     #[arg(long)]
     write: Option<PathBuf>,
@@ -132,6 +135,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let report = result?;
     let md = report.markdown();
     println!("\n{}", report.summary_table());
+    let disturbed = report.disturbed();
+    if !disturbed.is_empty() {
+        println!(
+            "caution: other processes were busy during {}",
+            disturbed.join(", ")
+        );
+    }
     if let Some(path) = &args.write {
         std::fs::write(path, md).with_context(|| format!("writing {}", path.display()))?;
         println!("report written to {}", path.display());
@@ -166,6 +176,10 @@ struct Report {
     fixed: Phase,
     rss: Rss,
     jobs_after: Option<Vec<(String, String, i64)>>,
+    /// 1-minute load average when the run started.
+    load_before: String,
+    /// With --wait-quiet: whether every measurement started on a quiet machine.
+    waited_for_quiet: Option<bool>,
 }
 
 async fn bench(
@@ -195,10 +209,18 @@ async fn bench(
         "ceiling: {} single-row durable transactions of {payload_bytes} bytes …",
         args.events
     );
-    let (ceiling, backend) = match pg {
+    let quiet_limit = Duration::from_secs(args.wait_quiet);
+    let mut quiet = wait_quiet(quiet_limit, None, "the ceiling").await;
+    let load_before = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "n/a".into());
+    let cpu0 = CpuSnap::take(0);
+    let (mut ceiling, backend) = match pg {
         None => ceiling_sqlite(&scratch.join("ceiling.db"), args.events, payload_bytes).await?,
         Some(pg) => ceiling_postgres(&pg.url, args.events, payload_bytes, args.concurrency).await?,
     };
+    ceiling.cpu = CpuSnap::take(0).since(&cpu0);
     eprintln!(
         "ceiling: {:.0} rows/s (p50 {}, p99 {})",
         ceiling.rate(),
@@ -240,6 +262,7 @@ async fn bench(
             );
         }
         let _ = closed_loop(&http, &url, Arc::new(warmup), args.concurrency, server.pid).await;
+        quiet &= wait_quiet(quiet_limit, Some(server.pid), "phase 1").await;
 
         eprintln!(
             "phase 1: {} webhooks, {} connections, as fast as possible …",
@@ -255,6 +278,7 @@ async fn bench(
         );
         let rss_after_max = proc_status_kib(server.pid, "VmRSS");
         tokio::time::sleep(Duration::from_secs(args.settle)).await;
+        quiet &= wait_quiet(quiet_limit, Some(server.pid), "phase 2").await;
 
         eprintln!(
             "phase 2: {rate_events} webhooks at {}/s, {} connections …",
@@ -292,11 +316,11 @@ async fn bench(
                 None
             }
         };
-        Ok((max, fixed, rss, jobs_after))
+        Ok((max, fixed, rss, jobs_after, quiet))
     }
     .await;
     server.stop().await;
-    let (max, fixed, rss, jobs_after) = result?;
+    let (max, fixed, rss, jobs_after, quiet) = result?;
 
     Ok(Report {
         date: utc_now(),
@@ -318,6 +342,8 @@ async fn bench(
         fixed,
         rss,
         jobs_after,
+        load_before,
+        waited_for_quiet: (args.wait_quiet > 0).then_some(quiet),
     })
 }
 
@@ -422,8 +448,7 @@ struct Phase {
     lat: Stats,
     service: Stats,
     errors: BTreeMap<String, usize>,
-    server_cpu: Option<f64>,
-    client_cpu: Option<f64>,
+    cpu: CpuUse,
 }
 
 impl Phase {
@@ -431,12 +456,7 @@ impl Phase {
         self.accepted as f64 / self.wall.as_secs_f64().max(1e-9)
     }
 
-    fn from_samples(
-        samples: Vec<Sample>,
-        wall: Duration,
-        server_cpu: Option<f64>,
-        client_cpu: Option<f64>,
-    ) -> Phase {
+    fn from_samples(samples: Vec<Sample>, wall: Duration, cpu: CpuUse) -> Phase {
         let mut errors = BTreeMap::new();
         let mut lat = Vec::with_capacity(samples.len());
         let mut service = Vec::with_capacity(samples.len());
@@ -457,8 +477,7 @@ impl Phase {
             lat: Stats::of(lat),
             service: Stats::of(service),
             errors,
-            server_cpu,
-            client_cpu,
+            cpu,
         }
     }
 
@@ -508,7 +527,7 @@ async fn closed_loop(
     server_pid: u32,
 ) -> Phase {
     let next = Arc::new(AtomicUsize::new(0));
-    let cpu0 = (cpu_seconds(&format!("/proc/{server_pid}/stat")), self_cpu());
+    let cpu0 = CpuSnap::take(server_pid);
     let start = Instant::now();
     let mut tasks = Vec::with_capacity(c);
     for _ in 0..c {
@@ -539,8 +558,7 @@ async fn closed_loop(
         }
     }
     let wall = start.elapsed();
-    let cpu1 = (cpu_seconds(&format!("/proc/{server_pid}/stat")), self_cpu());
-    Phase::from_samples(samples, wall, diff(cpu0.0, cpu1.0), diff(cpu0.1, cpu1.1))
+    Phase::from_samples(samples, wall, CpuSnap::take(server_pid).since(&cpu0))
 }
 
 /// Sends on a fixed schedule whatever the answers do (at most `c` at a time); latency counts from
@@ -554,7 +572,7 @@ async fn open_loop(
     server_pid: u32,
 ) -> anyhow::Result<Phase> {
     let slots = Arc::new(Semaphore::new(c));
-    let cpu0 = (cpu_seconds(&format!("/proc/{server_pid}/stat")), self_cpu());
+    let cpu0 = CpuSnap::take(server_pid);
     let start = Instant::now() + Duration::from_millis(10);
     let mut tasks = Vec::with_capacity(events.len());
     for i in 0..events.len() {
@@ -584,17 +602,11 @@ async fn open_loop(
         }
     }
     let wall = start.elapsed();
-    let cpu1 = (cpu_seconds(&format!("/proc/{server_pid}/stat")), self_cpu());
     Ok(Phase::from_samples(
         samples,
         wall,
-        diff(cpu0.0, cpu1.0),
-        diff(cpu0.1, cpu1.1),
+        CpuSnap::take(server_pid).since(&cpu0),
     ))
-}
-
-fn diff(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    Some(b? - a?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -605,6 +617,7 @@ struct Ceiling {
     elapsed: Duration,
     lat: Stats,
     connections: usize,
+    cpu: CpuUse,
 }
 
 impl Ceiling {
@@ -686,6 +699,7 @@ async fn ceiling_sqlite(
             elapsed,
             lat: Stats::of(lat),
             connections: 1,
+            cpu: CpuUse::default(),
         },
         format!("SQLite {version} (WAL, synchronous=FULL)"),
     ))
@@ -709,6 +723,7 @@ async fn ceiling_postgres(
     let sync: String = sqlx::query_scalar("SHOW synchronous_commit")
         .fetch_one(&pool)
         .await?;
+    let fsync: String = sqlx::query_scalar("SHOW fsync").fetch_one(&pool).await?;
     sqlx::query(
         "CREATE TABLE rathaus_bench_ceiling (id BIGINT PRIMARY KEY, municipality_id BIGINT, kind TEXT NOT NULL, \
          payload_enc BYTEA NOT NULL, state TEXT NOT NULL, run_at BIGINT NOT NULL, attempts BIGINT NOT NULL, \
@@ -762,8 +777,9 @@ async fn ceiling_postgres(
             elapsed,
             lat: Stats::of(lat),
             connections: c,
+            cpu: CpuUse::default(),
         },
-        format!("PostgreSQL {version} (synchronous_commit={sync})"),
+        format!("PostgreSQL {version} (fsync={fsync}, synchronous_commit={sync})"),
     ))
 }
 
@@ -1033,8 +1049,89 @@ fn cpu_seconds(stat_path: &str) -> Option<f64> {
     Some((utime + stime) / clock_ticks())
 }
 
-fn self_cpu() -> Option<f64> {
-    cpu_seconds("/proc/self/stat")
+/// Busy CPU seconds of the whole machine (all cores, including steal) from `/proc/stat`.
+fn machine_busy_seconds() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = text.lines().find(|l| l.starts_with("cpu "))?;
+    let v: Vec<f64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is already in user).
+    let busy = [0, 1, 2, 5, 6, 7]
+        .iter()
+        .filter_map(|i| v.get(*i))
+        .sum::<f64>();
+    Some(busy / clock_ticks())
+}
+
+/// CPU seconds used so far by the server, by this process and by the whole machine.
+struct CpuSnap {
+    server: Option<f64>,
+    client: Option<f64>,
+    machine: Option<f64>,
+}
+
+/// CPU seconds used in an interval; `other` is everything else on the machine (builds, …).
+#[derive(Debug, Clone, Copy, Default)]
+struct CpuUse {
+    server: Option<f64>,
+    client: Option<f64>,
+    other: Option<f64>,
+}
+
+impl CpuSnap {
+    fn take(server_pid: u32) -> CpuSnap {
+        CpuSnap {
+            server: cpu_seconds(&format!("/proc/{server_pid}/stat")),
+            client: cpu_seconds("/proc/self/stat"),
+            machine: machine_busy_seconds(),
+        }
+    }
+
+    fn since(&self, before: &CpuSnap) -> CpuUse {
+        let d = |a: Option<f64>, b: Option<f64>| Some(a? - b?);
+        let server = d(self.server, before.server);
+        let client = d(self.client, before.client);
+        let other = d(self.machine, before.machine)
+            .map(|m| (m - server.unwrap_or(0.0) - client.unwrap_or(0.0)).max(0.0));
+        CpuUse {
+            server,
+            client,
+            other,
+        }
+    }
+}
+
+/// Waits (at most `limit`) for two seconds in which the rest of the machine uses under 15 % of one
+/// core, so that builds or tests of others do not end up in the figures. Returns whether it found them.
+async fn wait_quiet(limit: Duration, server_pid: Option<u32>, what: &str) -> bool {
+    if limit.is_zero() {
+        return true;
+    }
+    let deadline = Instant::now() + limit;
+    let mut told = false;
+    loop {
+        let before = CpuSnap::take(server_pid.unwrap_or(0));
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let used = CpuSnap::take(server_pid.unwrap_or(0)).since(&before);
+        let other = used.other.unwrap_or(0.0) / 2.0;
+        if other < 0.15 {
+            return true;
+        }
+        if Instant::now() > deadline {
+            eprintln!("warning: the machine did not become quiet before {what}; measuring anyway");
+            return false;
+        }
+        if !told {
+            eprintln!(
+                "waiting for a quiet machine before {what} (others use {:.0} % of a core) …",
+                other * 100.0
+            );
+            told = true;
+        }
+    }
 }
 
 struct Machine {
@@ -1149,20 +1246,23 @@ fn utc_now() -> String {
 /// The shell commands that repeat this run.
 fn reproduce_command(args: &Args, rate_events: usize) -> String {
     let exe = std::env::current_exe().ok();
+    // <target>/release/rathaus-bench: name the target folder as it was used.
     let target = exe
         .as_deref()
         .and_then(Path::parent)
+        .filter(|dir| dir.file_name().is_some_and(|n| n == "release"))
         .and_then(Path::parent)
         .map(Path::to_path_buf);
     let cwd = std::env::current_dir().ok();
     let default_target = cwd.as_ref().map(|c| c.join("target"));
     let mut out = String::new();
-    let bench_path = match (&target, &default_target) {
-        (Some(t), Some(d)) if t == d => "./target/release/rathaus-bench".to_string(),
-        (Some(t), _) => {
+    let bench_path = match (&target, &default_target, &exe) {
+        (Some(t), Some(d), _) if t == d => "./target/release/rathaus-bench".to_string(),
+        (Some(t), _, _) => {
             let _ = writeln!(out, "export CARGO_TARGET_DIR={}", t.display());
             "$CARGO_TARGET_DIR/release/rathaus-bench".to_string()
         }
+        (None, _, Some(e)) => e.display().to_string(),
         _ => "./target/release/rathaus-bench".to_string(),
     };
     out.push_str("cargo build --release -p rathaus --bins\n");
@@ -1173,6 +1273,9 @@ fn reproduce_command(args: &Args, rate_events: usize) -> String {
     );
     if rate_events != args.rate as usize * 5 {
         let _ = write!(out, " --rate-events {rate_events}");
+    }
+    if args.wait_quiet > 0 {
+        let _ = write!(out, " --wait-quiet {}", args.wait_quiet);
     }
     if args.settle != 3 {
         let _ = write!(out, " --settle {}", args.settle);
@@ -1214,6 +1317,10 @@ fn verdict(ok: bool) -> &'static str {
 }
 
 impl Report {
+    fn is_postgres(&self) -> bool {
+        self.backend.starts_with("PostgreSQL")
+    }
+
     fn share_of_ceiling(&self) -> f64 {
         self.max.accepted_rate() / self.ceiling.rate().max(1e-9)
     }
@@ -1313,20 +1420,55 @@ impl Report {
         t
     }
 
-    fn cpu_line(&self, p: &Phase) -> String {
-        let wall = p.wall.as_secs_f64().max(1e-9);
-        let per_event = |cpu: f64| cpu / (p.accepted.max(1) as f64) * 1e6;
-        match (p.server_cpu, p.client_cpu) {
-            (Some(s), Some(c)) => format!(
-                "server {:.2} CPU-s ({:.0} % of one core, {:.0} µs per accepted event), load generator {:.2} CPU-s ({:.0} % of one core)",
-                s,
-                s / wall * 100.0,
-                per_event(s),
-                c,
-                c / wall * 100.0
-            ),
-            _ => "n/a".into(),
+    /// CPU use in a measurement; `who` names the process that did the work in this process.
+    fn cpu_line(&self, cpu: &CpuUse, wall: Duration, accepted: usize, who: &str) -> String {
+        let wall = wall.as_secs_f64().max(1e-9);
+        let share = |v: f64| format!("{v:.2} CPU-s ({:.0} % of one core)", v / wall * 100.0);
+        let mut parts = Vec::new();
+        if let Some(s) = cpu.server {
+            parts.push(format!(
+                "server {}, {:.0} µs per accepted event",
+                share(s),
+                s / (accepted.max(1) as f64) * 1e6
+            ));
         }
+        if let Some(c) = cpu.client {
+            parts.push(format!("{who} {}", share(c)));
+        }
+        if let Some(o) = cpu.other {
+            let label = if self.is_postgres() {
+                "other processes (PostgreSQL included, if local)"
+            } else {
+                "other processes"
+            };
+            parts.push(format!("{label} {}", share(o)));
+        }
+        if parts.is_empty() {
+            "n/a".into()
+        } else {
+            parts.join("; ")
+        }
+    }
+
+    /// Measurements during which other processes used more than a fifth of a core.
+    fn disturbed(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.is_postgres() {
+            // PostgreSQL's own processes count as "other" here.
+            return out;
+        }
+        let mut check = |name: &str, cpu: &CpuUse, wall: Duration| {
+            if let Some(o) = cpu.other {
+                let share = o / wall.as_secs_f64().max(1e-9);
+                if share > 0.2 {
+                    out.push(format!("{name} ({:.0} % of a core)", share * 100.0));
+                }
+            }
+        };
+        check("the ceiling", &self.ceiling.cpu, self.ceiling.elapsed);
+        check("phase 1", &self.max.cpu, self.max.wall);
+        check("phase 2", &self.fixed.cpu, self.fixed.wall);
+        out
     }
 
     fn markdown(&self) -> String {
@@ -1344,6 +1486,15 @@ impl Report {
             self.concurrency
         );
         let _ = writeln!(md, "Measured {} at commit {}.\n", self.date, self.commit);
+        let disturbed = self.disturbed();
+        if !disturbed.is_empty() {
+            let _ = writeln!(
+                md,
+                "**Caution:** other processes on this shared machine were busy during {}; those figures are \
+                 likely worse than on an otherwise idle machine.\n",
+                disturbed.join(", ")
+            );
+        }
         let _ = writeln!(md, "## Goals\n\n{}", self.goals_table());
         let _ = writeln!(md, "## Figures\n\n{}", self.summary_table_without_goals());
         let _ = writeln!(
@@ -1371,8 +1522,36 @@ impl Report {
             ms(self.fixed.service.p99),
             ms(self.fixed.service.max)
         );
-        let _ = writeln!(md, "| CPU in phase 1 | {} |", self.cpu_line(&self.max));
-        let _ = writeln!(md, "| CPU in phase 2 | {} |", self.cpu_line(&self.fixed));
+        let _ = writeln!(
+            md,
+            "| CPU in phase 1 | {} |",
+            self.cpu_line(
+                &self.max.cpu,
+                self.max.wall,
+                self.max.accepted,
+                "load generator"
+            )
+        );
+        let _ = writeln!(
+            md,
+            "| CPU in phase 2 | {} |",
+            self.cpu_line(
+                &self.fixed.cpu,
+                self.fixed.wall,
+                self.fixed.accepted,
+                "load generator"
+            )
+        );
+        let _ = writeln!(
+            md,
+            "| CPU during the ceiling | {} |",
+            self.cpu_line(
+                &self.ceiling.cpu,
+                self.ceiling.elapsed,
+                0,
+                "benchmark (SQLite runs in it)"
+            )
+        );
         let _ = writeln!(
             md,
             "| Ceiling wall time | {:.2} s for {} rows |",
@@ -1410,16 +1589,31 @@ impl Report {
             self.machine.cpus, self.machine.model, self.machine.memory, self.machine.kernel
         );
         let _ = writeln!(md, "- Database: {}", self.backend);
+        let _ = writeln!(
+            md,
+            "- Load average (1 min) at the start: {}{}",
+            self.load_before,
+            match self.waited_for_quiet {
+                Some(true) => "; every measurement started after 2 s in which other processes used < 15 % of a core (`--wait-quiet`)",
+                Some(false) => "; `--wait-quiet` did not find a quiet moment before every measurement",
+                None => "",
+            }
+        );
         let _ = writeln!(md, "- Scratch folder filesystem: {}", self.filesystem);
         let _ = writeln!(
             md,
-            "- Server: `rathaus serve`{} (release build), a child process of the benchmark with a fresh \
+            "- Server: `rathaus serve`{} ({} build), a child process of the benchmark with a fresh \
              data folder, log level `warn`; one municipality with one WhatsApp number whose API base \
              points at a closed local port, so the replies the worker sends fail and are retried later.",
             if self.worker {
                 " with its job worker"
             } else {
                 " --no-worker"
+            },
+            if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
             }
         );
         let _ = writeln!(
@@ -1465,10 +1659,18 @@ impl Report {
         );
         let _ = writeln!(
             md,
-            "- Phase 2 (fixed rate), {} s after phase 1 while the worker still works on its backlog: {} webhooks \
+            "- Phase 2 (fixed rate), {} s after phase 1{}: {} webhooks \
              scheduled at {}/s regardless of the answers (open loop), at most {} in flight; latency counts from \
              the scheduled send time, so queueing for a connection is included.",
-            self.settle, self.rate_events, self.rate, self.concurrency
+            self.settle,
+            if self.worker {
+                " while the worker still works on its backlog"
+            } else {
+                ""
+            },
+            self.rate_events,
+            self.rate,
+            self.concurrency
         );
         let _ = writeln!(
             md,
