@@ -5,6 +5,7 @@ pub mod channel;
 pub mod concern;
 pub mod consent;
 pub mod delivery;
+pub mod documents;
 pub mod message;
 pub mod municipality;
 pub mod retention;
