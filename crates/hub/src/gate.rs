@@ -15,6 +15,16 @@ pub struct InboundJob {
     pub event: InboundEvent,
 }
 
+impl InboundJob {
+    /// Messages of one sender on one channel are processed in arrival order (an opt-in before what follows).
+    pub fn order_key(&self) -> Option<String> {
+        match &self.event {
+            InboundEvent::Message(m) => Some(format!("{}:{}", self.channel_id, m.sender.id)),
+            InboundEvent::Status(_) => None,
+        }
+    }
+}
+
 /// Payload of a notify job: a consent-gate answer to a platform id, with nothing else stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NotifyJob {

@@ -40,6 +40,17 @@ impl JobKind {
     }
 }
 
+/// One verified inbound event to queue.
+#[derive(Debug, Clone)]
+pub struct InboundItem {
+    /// Same key = same event (platform redelivery): stored once.
+    pub dedupe_key: String,
+    /// Events with the same key are handled one after another in arrival order, across all workers
+    /// (e.g. "channel:sender", so an opt-in is always seen before the message that follows it).
+    pub order_key: Option<String>,
+    pub payload: Vec<u8>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ClaimedJob {
     pub id: i64,
@@ -62,26 +73,39 @@ impl Store {
     pub async fn enqueue_inbound(
         &self,
         municipality_id: i64,
-        events: &[(String, Vec<u8>)],
+        events: &[InboundItem],
         now: i64,
     ) -> Result<usize> {
         let qkey = self.keys().queue_key(self.db(), municipality_id).await?;
         let mut prepared = Vec::with_capacity(events.len());
-        for (dedupe, payload) in events {
+        for item in events {
             let hash = self
                 .keys()
-                .lookup_hash(self.db(), municipality_id, &format!("event:{dedupe}"))
+                .lookup_hash(
+                    self.db(),
+                    municipality_id,
+                    &format!("event:{}", item.dedupe_key),
+                )
                 .await?;
+            let order = match &item.order_key {
+                Some(k) => Some(
+                    self.keys()
+                        .lookup_hash(self.db(), municipality_id, &format!("order:{k}"))
+                        .await?,
+                ),
+                None => None,
+            };
             let id = new_job_id();
             prepared.push((
                 hash,
                 id,
-                qkey.seal(payload, &context("jobs", "payload_enc", id)),
+                qkey.seal(&item.payload, &context("jobs", "payload_enc", id)),
+                order,
             ));
         }
         let mut fresh = 0usize;
         write_tx!(self.db(), |tx| {
-            for (hash, id, sealed) in &prepared {
+            for (hash, id, sealed, order) in &prepared {
                 let inserted = sqlx::query(
                     "INSERT INTO inbound_seen (municipality_id, key_hash, seen_at) VALUES ($1, $2, $3) \
                      ON CONFLICT (municipality_id, key_hash) DO NOTHING",
@@ -104,6 +128,13 @@ impl Store {
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
+                if order.is_some() {
+                    sqlx::query("UPDATE jobs SET order_key = $1 WHERE id = $2")
+                        .bind(order)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 fresh += 1;
             }
         });
@@ -238,8 +269,11 @@ pub(crate) const INSERT_JOB: &str = "INSERT INTO jobs (id, municipality_id, kind
 fn claim_sql(lock: &str) -> String {
     format!(
         "UPDATE jobs SET state = 'running', lease_until = $1, leased_by = $2, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM jobs WHERE (state = 'ready' AND run_at <= $3) \
-                      OR (state = 'running' AND lease_until < $3) ORDER BY run_at, seq LIMIT $4 {lock}) \
+         WHERE id IN (SELECT j.id FROM jobs j WHERE ((j.state = 'ready' AND j.run_at <= $3) \
+                      OR (j.state = 'running' AND j.lease_until < $3)) \
+                      AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.order_key = j.order_key AND e.seq < j.seq \
+                                      AND e.state IN ('ready', 'running')) \
+                      ORDER BY j.run_at, j.seq LIMIT $4 {lock}) \
          RETURNING id, municipality_id, kind, payload_enc, attempts, seq"
     )
 }

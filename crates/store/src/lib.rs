@@ -18,6 +18,7 @@ mod keys;
 mod municipalities;
 mod privacy_queries;
 mod requests;
+mod response_times;
 mod retention;
 mod staff;
 
@@ -31,13 +32,14 @@ pub use inbox::{ConcernDetail, ConcernFilter, ConcernSummary, MediaInfo, Message
 pub use db::Backend;
 pub use erasure::{ErasureRecord, ErasureSummary, ErasureTarget};
 pub use error::StoreError;
-pub use jobs::{ClaimedJob, JobKind};
+pub use jobs::{ClaimedJob, InboundItem, JobKind};
 pub use municipalities::{ChannelRow, MunicipalityRow};
 pub use privacy_queries::{CitizenActivity, PrivacyNotice};
 pub use requests::{
     CitizenExport, DataRequest, ExportConcern, ExportConsent, ExportMessage, EXPORT_LINK_VALID_MS,
     REQUEST_DEADLINE_MS,
 };
+pub use response_times::{PromiseRecord, QueueEntry, ResponseAlerts};
 pub use retention::PurgeReport;
 pub use staff::{ApiTokenInfo, Role, SessionInfo, StaffMember};
 

@@ -11,7 +11,7 @@ use axum::Router;
 use rathaus_channels::{telegram, whatsapp};
 use rathaus_hub::gate::InboundJob;
 use rathaus_hub::{ChannelSecrets, ConfiguredChannel, Tenant};
-use rathaus_store::now_ms;
+use rathaus_store::{now_ms, InboundItem};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -161,7 +161,11 @@ async fn enqueue(
     for j in &jobs {
         let payload = serde_json::to_vec(j)
             .map_err(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "could not encode event"))?;
-        events.push((dedupe(j), payload));
+        events.push(InboundItem {
+            dedupe_key: dedupe(j),
+            order_key: j.order_key(),
+            payload,
+        });
     }
     state.store.enqueue_inbound(tenant.row.id, &events, now_ms()).await.map_err(|e| {
         tracing::error!(error = %e, "webhook events could not be stored; the platform will redeliver");

@@ -5,3 +5,4 @@ mod browser;
 mod harness;
 mod messenger_flow;
 mod privacy;
+mod scale_out;

@@ -4,7 +4,7 @@ use rathaus_domain::{
     ChannelKind, ConcernStatus, ConsentState, DeliveryStatus, Direction, InboundMessage,
     MessageContent, PlatformUser, StatusUpdate,
 };
-use rathaus_store::{ConcernFilter, JobKind, ReplyRefused, Role, Store};
+use rathaus_store::{ConcernFilter, InboundItem, JobKind, ReplyRefused, Role, Store};
 
 use crate::backends;
 
@@ -290,10 +290,12 @@ async fn queue_dedupes_leases_and_retries() {
     for t in backends::all().await {
         let s = &t.store;
         let town = town(s, "musterstadt", "1065").await;
-        let events = vec![
-            ("e1".to_string(), b"one".to_vec()),
-            ("e2".to_string(), b"two".to_vec()),
-        ];
+        let item = |k: &str, p: &[u8]| InboundItem {
+            dedupe_key: k.into(),
+            order_key: None,
+            payload: p.to_vec(),
+        };
+        let events = vec![item("e1", b"one"), item("e2", b"two")];
         assert_eq!(s.enqueue_inbound(town.m, &events, T0).await.unwrap(), 2);
         assert_eq!(
             s.enqueue_inbound(town.m, &events[..1], T0).await.unwrap(),
@@ -346,7 +348,11 @@ async fn concurrent_workers_never_claim_the_same_job() {
         let s = t.store.clone();
         let town = town(&s, "musterstadt", "1065").await;
         let events: Vec<_> = (0..120)
-            .map(|i| (format!("e{i}"), format!("{i}").into_bytes()))
+            .map(|i| InboundItem {
+                dedupe_key: format!("e{i}"),
+                order_key: None,
+                payload: format!("{i}").into_bytes(),
+            })
             .collect();
         s.enqueue_inbound(town.m, &events, T0).await.unwrap();
         let mut handles = Vec::new();
@@ -706,5 +712,68 @@ async fn erasing_one_citizen_leaves_every_other_intact_and_readable() {
                 }
             }
         }
+    }
+}
+
+#[tokio::test]
+async fn events_with_one_order_key_run_one_after_another() {
+    for t in backends::all().await {
+        let s = &t.store;
+        let town = town(s, "musterstadt", "1065").await;
+        let item = |k: &str, order: &str| InboundItem {
+            dedupe_key: k.into(),
+            order_key: Some(order.into()),
+            payload: k.as_bytes().to_vec(),
+        };
+        s.enqueue_inbound(
+            town.m,
+            &[
+                item("a1", "anna"),
+                item("b1", "bernd"),
+                item("a2", "anna"),
+                item("a3", "anna"),
+            ],
+            T0,
+        )
+        .await
+        .unwrap();
+        // Two workers at once: each citizen's first event only.
+        let w1 = s.claim_jobs("w1", T0, 60_000, 10).await.unwrap();
+        let w2 = s.claim_jobs("w2", T0, 60_000, 10).await.unwrap();
+        let mut first: Vec<_> = w1
+            .iter()
+            .chain(&w2)
+            .map(|j| String::from_utf8(j.payload.clone()).unwrap())
+            .collect();
+        first.sort();
+        assert_eq!(first, vec!["a1", "b1"], "{}", t.name);
+        // Anna's next event becomes available only when the previous one is done.
+        let a1 = w1
+            .iter()
+            .chain(&w2)
+            .find(|j| j.payload == b"a1")
+            .unwrap()
+            .id;
+        assert!(s.claim_jobs("w2", T0, 60_000, 10).await.unwrap().is_empty());
+        s.complete_job(a1).await.unwrap();
+        let next = s.claim_jobs("w2", T0, 60_000, 10).await.unwrap();
+        assert_eq!(
+            next.iter().map(|j| j.payload.clone()).collect::<Vec<_>>(),
+            vec![b"a2".to_vec()],
+            "{}",
+            t.name
+        );
+        // A retried event keeps its place: later events of the same citizen wait for it.
+        s.retry_job(next[0].id, T0 + 5_000, "platform down")
+            .await
+            .unwrap();
+        assert!(
+            s.claim_jobs("w2", T0 + 1_000, 60_000, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}: a3 waits for a2",
+            t.name
+        );
     }
 }
