@@ -6,6 +6,7 @@ use rathaus_domain::{ConcernStatus, DeliveryStatus, InboundMessage, StatusUpdate
 use crate::citizens::CitizenRef;
 use crate::db::{read, write_tx};
 use crate::jobs::{JobKind, INSERT_JOB};
+use crate::response_times::{promise_binds, PromiseRecord, MARK_FIRST_RESPONSE, START_MEASUREMENT};
 use crate::{Result, Store, StoreError};
 
 /// What the worker reports after filing an inbound message.
@@ -15,6 +16,9 @@ pub struct FiledMessage {
     pub message_id: i64,
     pub media_id: Option<i64>,
     pub new_concern: bool,
+    /// When the concern's citizen message still waiting for a first answer came (its queue position);
+    /// `None` once answered or when no promise is recorded.
+    pub waiting_since: Option<i64>,
 }
 
 /// Why a staff reply is refused before anything is queued.
@@ -72,11 +76,24 @@ impl Store {
     }
 
     /// Files a consented citizen's message into their open concern (or a new one). Returns None for a
-    /// message already filed (platform redelivery).
+    /// message already filed (platform redelivery). Records no response-time promise.
     pub async fn file_inbound_message(
         &self,
         citizen: &CitizenRef,
         msg: &InboundMessage,
+        now: i64,
+    ) -> Result<Option<FiledMessage>> {
+        self.file_inbound_message_promised(citizen, msg, None, now)
+            .await
+    }
+
+    /// Like [`Store::file_inbound_message`]; when the concern has no measurement running, the message
+    /// starts one with `promise` (first message of a concern, or the first after staff reopened it).
+    pub async fn file_inbound_message_promised(
+        &self,
+        citizen: &CitizenRef,
+        msg: &InboundMessage,
+        promise: Option<&PromiseRecord>,
         now: i64,
     ) -> Result<Option<FiledMessage>> {
         let hash = self
@@ -166,6 +183,40 @@ impl Store {
                 }
                 None => None,
             };
+            if let Some(p) = promise {
+                let running: Option<i64> =
+                    sqlx::query_scalar("SELECT response_id FROM concerns WHERE id = $1")
+                        .bind(concern_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                if running.is_none() {
+                    let (situation, clock) = promise_binds(p);
+                    let id: i64 = sqlx::query_scalar(START_MEASUREMENT)
+                        .bind(citizen.municipality_id)
+                        .bind(concern_id)
+                        .bind(citizen.channel_id)
+                        .bind(situation)
+                        .bind(clock)
+                        .bind(p.slot_start)
+                        .bind(now)
+                        .bind(p.due_at)
+                        .bind(p.near_due_at)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    sqlx::query("UPDATE concerns SET response_id = $1 WHERE id = $2")
+                        .bind(id)
+                        .bind(concern_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            let waiting_since: Option<i64> = sqlx::query_scalar(
+                "SELECT f.started_at FROM concerns c JOIN first_responses f ON f.id = c.response_id \
+                 WHERE c.id = $1 AND f.first_response_at IS NULL",
+            )
+            .bind(concern_id)
+            .fetch_optional(&mut *tx)
+            .await?;
             let status = ConcernStatus::Open.after_citizen_message();
             sqlx::query("UPDATE concerns SET status = $1, last_activity_at = $2, resolved_at = NULL WHERE id = $3")
                 .bind(status.as_str())
@@ -183,6 +234,7 @@ impl Store {
                 message_id,
                 media_id,
                 new_concern,
+                waiting_since,
             })
         });
         Ok(filed)
@@ -379,6 +431,11 @@ impl Store {
                 .bind(concern_id)
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query(MARK_FIRST_RESPONSE)
+                .bind(now)
+                .bind(concern_id)
+                .execute(&mut *tx)
+                .await?;
             id
         });
         Ok(Ok(message_id))
@@ -518,7 +575,12 @@ impl Store {
     ) -> Result<()> {
         let resolved_at = (status == ConcernStatus::Resolved).then_some(now);
         let n = write_tx!(self.db(), |tx| {
-            sqlx::query("UPDATE concerns SET status = $1, resolved_at = $2, last_activity_at = $3 WHERE id = $4 AND municipality_id = $5")
+            // Reopening ends the old measurement: the citizen's next message starts a new one.
+            sqlx::query(
+                "UPDATE concerns SET status = $1, resolved_at = $2, last_activity_at = $3, \
+                 response_id = CASE WHEN status = 'resolved' AND $1 <> 'resolved' THEN NULL ELSE response_id END \
+                 WHERE id = $4 AND municipality_id = $5",
+            )
                 .bind(status.as_str())
                 .bind(resolved_at)
                 .bind(now)

@@ -100,6 +100,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+            // Response-time rows are anonymous, but an erasure leaves nothing that came from the citizen.
+            sqlx::query("DELETE FROM first_responses WHERE concern_id IN (SELECT id FROM concerns WHERE citizen_id = $1)")
+                .bind(citizen.id)
+                .execute(&mut *tx)
+                .await?;
             summary.concerns += sqlx::query("DELETE FROM concerns WHERE citizen_id = $1")
                 .bind(citizen.id)
                 .execute(&mut *tx)

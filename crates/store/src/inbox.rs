@@ -34,6 +34,12 @@ pub struct ConcernSummary {
     pub last_activity_at: i64,
     /// When it was resolved (retention counts from here).
     pub resolved_at: Option<i64>,
+    /// When the first answer is (or was) due under the promise made when the citizen wrote.
+    pub due_at: Option<i64>,
+    /// From when the promise counts as near due (see [`ConcernSummary::response_status`]).
+    pub near_due_at: Option<i64>,
+    /// The first staff reply after the citizen's first waiting message.
+    pub first_response_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +104,9 @@ struct SummaryRaw {
     created_at: i64,
     last_activity_at: i64,
     resolved_at: Option<i64>,
+    due_at: Option<i64>,
+    near_due_at: Option<i64>,
+    first_response_at: Option<i64>,
 }
 
 impl SummaryRaw {
@@ -117,14 +126,18 @@ impl SummaryRaw {
             created_at: self.created_at,
             last_activity_at: self.last_activity_at,
             resolved_at: self.resolved_at,
+            due_at: self.due_at,
+            near_due_at: self.near_due_at,
+            first_response_at: self.first_response_at,
         })
     }
 }
 
 const SUMMARY_SELECT: &str = "SELECT c.id, c.status, c.channel_id, ch.kind, ch.name AS channel_name, c.citizen_id, \
-     z.pseudonym, c.assignee_id, s.display_name AS assignee_name, c.created_at, c.last_activity_at, c.resolved_at \
+     z.pseudonym, c.assignee_id, s.display_name AS assignee_name, c.created_at, c.last_activity_at, c.resolved_at, \
+     f.due_at, f.near_due_at, f.first_response_at \
      FROM concerns c JOIN channels ch ON ch.id = c.channel_id JOIN citizens z ON z.id = c.citizen_id \
-     LEFT JOIN staff s ON s.id = c.assignee_id";
+     LEFT JOIN staff s ON s.id = c.assignee_id LEFT JOIN first_responses f ON f.id = c.response_id";
 
 #[derive(sqlx::FromRow)]
 struct MessageRaw {

@@ -4,3 +4,4 @@
 mod audit;
 mod backends;
 mod conformance;
+mod response_times;
