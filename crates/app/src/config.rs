@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use rathaus_domain::documents::DocumentsConfig;
 use rathaus_domain::retention::RetentionRules;
 use rathaus_domain::schedule::{
     ChannelRef, ConsultationHourSettings, MunicipalitySchedule, OfficeHoursConfig,
@@ -67,6 +68,9 @@ pub struct MunicipalityConfig {
     /// First-response targets.
     #[serde(default)]
     pub response_targets: Option<ResponseTargetsConfig>,
+    /// Facts for the documents the authorities ask for (`[municipality.documents]`).
+    #[serde(default)]
+    pub documents: Option<DocumentsConfig>,
     #[serde(default)]
     pub whatsapp: Vec<WhatsAppChannelConfig>,
     #[serde(default)]
@@ -238,6 +242,7 @@ impl Config {
                         office_hours: m.office_hours.clone().unwrap_or_default(),
                         consultation_hours: m.consultation_hours.clone(),
                         response_targets: m.response_targets.unwrap_or_default(),
+                        documents: m.documents.clone().unwrap_or_default(),
                     },
                     whatsapp: m.whatsapp.clone(),
                     telegram: m.telegram.clone(),

@@ -56,6 +56,7 @@ pub fn demo_config(data_dir: PathBuf, listen: &str, platform_base: &str) -> Conf
             office_hours: None,
             consultation_hours: Vec::new(),
             response_targets: None,
+            documents: None,
             whatsapp: vec![WhatsAppChannelConfig {
                 name: "whatsapp".into(),
                 phone_number_id: DEMO_PHONE_NUMBER_ID.into(),

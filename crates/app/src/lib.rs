@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod config;
+mod config_documents;
 pub mod demo;
 pub mod keyfile;
 pub mod server;

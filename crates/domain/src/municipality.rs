@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::consent::Keywords;
+use crate::documents::DocumentsConfig;
 use crate::retention::RetentionRules;
 use crate::schedule::{ConsultationHourSettings, OfficeHoursConfig, ResponseTargetsConfig};
 use crate::texts::{CitizenTexts, TextValues};
@@ -26,6 +27,9 @@ pub struct MunicipalitySettings {
     pub consultation_hours: Vec<ConsultationHourSettings>,
     /// First-response targets inside slots, in office hours and otherwise.
     pub response_targets: ResponseTargetsConfig,
+    /// Facts for the usage concept, record of processing, privacy notice and imprint.
+    #[serde(default)]
+    pub documents: DocumentsConfig,
 }
 
 impl MunicipalitySettings {
@@ -42,6 +46,7 @@ impl MunicipalitySettings {
             office_hours: OfficeHoursConfig::default(),
             consultation_hours: Vec::new(),
             response_targets: ResponseTargetsConfig::default(),
+            documents: DocumentsConfig::default(),
         }
     }
 
