@@ -3,9 +3,10 @@
 use rathaus_domain::consent::decide;
 use rathaus_domain::texts::fill;
 use rathaus_domain::{ConsentDecision, ConsentState, InboundEvent, InboundMessage, MediaRef};
-use rathaus_store::{ErasureTarget, JobKind, Store, StoreError};
+use rathaus_store::{ErasureTarget, JobKind, PromiseRecord, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
+use crate::consultation::{self, ConsultationAnswer};
 use crate::registry::{Registry, Tenant};
 
 /// Payload of an inbound job: the event and the channel it came in on.
@@ -77,7 +78,11 @@ pub enum GateOutcome {
     ConsentConfirmedAgain,
     ConsentWithdrawn,
     NothingToWithdraw,
-    Filed { concern_id: i64, new_concern: bool },
+    Filed {
+        concern_id: i64,
+        new_concern: bool,
+        consultation: ConsultationAnswer,
+    },
     Duplicate,
     StatusApplied,
     Erased,
@@ -242,7 +247,11 @@ async fn process_message(
             let Some(c) = &citizen else {
                 return Err(GateError::Payload("consented citizen vanished".into()));
             };
-            match store.file_inbound_message(c, m, now).await? {
+            let promise = promise_record(tenant, channel_id, now)?;
+            match store
+                .file_inbound_message_promised(c, m, Some(&promise), now)
+                .await?
+            {
                 None => GateOutcome::Duplicate,
                 Some(filed) => {
                     if let (Some(media_id), Some(media)) = (filed.media_id, m.content.media()) {
@@ -258,9 +267,13 @@ async fn process_message(
                             .enqueue_job(mid, JobKind::FetchMedia, &payload, now, now)
                             .await?;
                     }
+                    let consultation =
+                        consultation::answer(store, tenant, channel_id, &m.sender.id, &filed, now)
+                            .await?;
                     GateOutcome::Filed {
                         concern_id: filed.concern_id,
                         new_concern: filed.new_concern,
+                        consultation,
                     }
                 }
             }
@@ -269,7 +282,27 @@ async fn process_message(
     Ok(outcome)
 }
 
-async fn enqueue_notify(
+/// The response-time promise for a citizen message on `channel_id` at `now`, from the tenant's schedule.
+pub fn promise_record(
+    tenant: &Tenant,
+    channel_id: i64,
+    now: i64,
+) -> Result<PromiseRecord, GateError> {
+    let at =
+        jiff::Timestamp::from_millisecond(now).map_err(|e| GateError::Payload(e.to_string()))?;
+    let schedule = &tenant.schedule;
+    let promise = schedule.promise(channel_id, at);
+    let slot = schedule
+        .current_slot(channel_id, at)
+        .map(|(_, slot)| slot.start.timestamp());
+    Ok(PromiseRecord::new(
+        &promise,
+        promise.near_due_from(&schedule.office),
+        slot,
+    ))
+}
+
+pub(crate) async fn enqueue_notify(
     store: &Store,
     municipality_id: i64,
     job: &NotifyJob,

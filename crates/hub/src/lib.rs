@@ -2,10 +2,12 @@
 //! the webhooks — consent gate, filing concerns, sending replies, fetching media.
 #![deny(clippy::unwrap_used, clippy::panic)]
 
+pub mod consultation;
 pub mod export;
 pub mod gate;
 pub mod outbox;
 pub mod registry;
+pub mod reports;
 pub mod runner;
 pub mod zip;
 

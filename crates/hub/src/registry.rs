@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use rathaus_channels::{ChannelClient, TelegramClient, WhatsAppClient};
+use rathaus_domain::schedule::{ChannelRef, MunicipalitySchedule};
 use rathaus_domain::{ChannelKind, MunicipalitySettings};
 use rathaus_store::{ChannelRow, MunicipalityRow, Store, StoreError};
 use serde::Deserialize;
@@ -102,6 +103,8 @@ pub struct Tenant {
     /// Version (hash) of the privacy notice in force, recorded with every consent.
     pub notice_version: String,
     pub channels: Vec<ConfiguredChannel>,
+    /// Office hours, consultation hours (with their channel ids) and response targets.
+    pub schedule: MunicipalitySchedule,
 }
 
 impl Tenant {
@@ -151,12 +154,12 @@ impl Registry {
         let mut telegram_by_name = HashMap::new();
         for cfg in configs {
             let s = &cfg.settings;
-            if jiff::tz::TimeZone::get(&s.timezone).is_err() {
+            let Ok(timezone) = jiff::tz::TimeZone::get(&s.timezone) else {
                 return Err(RegistryError::Config(format!(
                     "municipality '{}': unknown time zone '{}'",
                     s.slug, s.timezone
                 )));
-            }
+            };
             let row = store
                 .ensure_municipality(&s.slug, &s.name, &s.timezone, now)
                 .await?;
@@ -226,11 +229,28 @@ impl Registry {
                     client: TelegramClient::new(http.clone(), &tg.api_base, &tg.bot_token).into(),
                 });
             }
+            let refs: Vec<ChannelRef<'_>> = channels
+                .iter()
+                .map(|c| ChannelRef {
+                    id: c.row.id,
+                    kind: c.row.kind,
+                    name: &c.row.name,
+                })
+                .collect();
+            let schedule = MunicipalitySchedule::build(
+                &s.office_hours,
+                &s.consultation_hours,
+                &s.response_targets,
+                timezone,
+                &refs,
+            )
+            .map_err(|e| RegistryError::Config(format!("municipality '{}': {e}", s.slug)))?;
             tenants.push(Tenant {
                 row,
                 settings: s.clone(),
                 notice_version,
                 channels,
+                schedule,
             });
         }
         Ok(Arc::new(Registry {
