@@ -25,6 +25,15 @@ impl ApiSession {
         Actor::staff(&self.0, self.1.clone())
     }
 
+    /// Only the data-protection officer may use `/api/v1/privacy`.
+    pub fn require_privacy(&self) -> Result<(), ApiError> {
+        if self.0.role.is_privacy_officer() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
     /// Read-only roles may look but not act.
     pub fn require_answer(&self) -> Result<(), ApiError> {
         if self.0.role.can_answer() {

@@ -66,6 +66,14 @@ impl ApiError {
         )
     }
 
+    pub fn citizen_not_found() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "citizen_not_found",
+            "Person nicht gefunden. / Citizen not found.",
+        )
+    }
+
     pub fn not_found() -> ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,

@@ -1,9 +1,10 @@
 //! JSON API under `/api/v1` for integrations: bearer tokens, JSON errors with stable codes, OpenAPI document.
 
-mod auth;
+pub(crate) mod auth;
 pub mod concerns;
 pub mod errors;
 pub mod openapi;
+pub mod privacy;
 
 use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
@@ -39,6 +40,18 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
             "/api/v1/concerns/{id}/media/{media_id}",
             get(concerns::media),
         ),
+        ("get", "/api/v1/privacy/requests", get(privacy::requests)),
+        (
+            "post",
+            "/api/v1/privacy/citizens/{id}/erase",
+            post(privacy::erase),
+        ),
+        (
+            "get",
+            "/api/v1/privacy/citizens/{id}/export",
+            get(privacy::export),
+        ),
+        ("get", "/api/v1/privacy/audit", get(privacy::audit)),
         ("get", "/api/v1/openapi.json", get(openapi::openapi_json)),
     ]
 }

@@ -4,8 +4,8 @@ use axum::Json;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::concerns;
 use super::errors::{ErrorBody, ErrorDetail};
+use super::{concerns, privacy};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,12 +23,19 @@ use super::errors::{ErrorBody, ErrorDetail};
         concerns::set_status,
         concerns::set_assignee,
         concerns::media,
+        privacy::requests,
+        privacy::erase,
+        privacy::export,
+        privacy::audit,
         openapi_json,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "concerns", description = "Citizen concerns and their threads"))
+    tags(
+        (name = "concerns", description = "Citizen concerns and their threads"),
+        (name = "privacy", description = "Data-subject requests, erasure, access export and the audit log (data-protection officer only)")
+    )
 )]
 pub struct ApiDoc;
 

@@ -67,6 +67,10 @@ struct ConcernPage {
     status_actions: Vec<StatusAction>,
     reply_text: String,
     note_text: String,
+    /// "wird gelöscht am …" for resolved concerns.
+    deleted_on: Option<String>,
+    /// Link to the privacy center's page of this citizen (data-protection officers only).
+    privacy_href: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -235,6 +239,13 @@ async fn page(
         status_actions,
         reply_text: retry.reply_text,
         note_text: retry.note_text,
+        deleted_on: super::privacy::ops::deletion_date(state, mid, s.resolved_at, &tz, tr.lang)
+            .filter(|_| s.status == ConcernStatus::Resolved),
+        privacy_href: session
+            .info
+            .role
+            .is_privacy_officer()
+            .then(|| format!("/privacy/citizens/{}", s.citizen_id)),
     })
 }
 

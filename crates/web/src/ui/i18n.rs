@@ -1,5 +1,7 @@
 //! Translations of every visible UI string: German first, English second, looked up by key.
 
+mod privacy;
+
 /// A UI language. German is the default for everyone; English is chosen per staff member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -206,13 +208,18 @@ const TABLE: &[(&str, &str, &str)] = &[
 
 /// The text for `key` in `lang`; an unknown key shows itself, so a missing entry is visible, not silent.
 pub fn t(lang: Lang, key: &'static str) -> &'static str {
-    match TABLE.iter().find(|(k, _, _)| *k == key) {
+    match all().find(|(k, _, _)| *k == key) {
         Some((_, de, en)) => match lang {
             Lang::De => de,
             Lang::En => en,
         },
         None => key,
     }
+}
+
+/// Every table: the general one and the privacy center's.
+fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    TABLE.iter().chain(privacy::TABLE.iter())
 }
 
 /// A language handle for templates: `{{ tr.t("inbox.title") }}`.
@@ -241,10 +248,11 @@ mod tests {
 
     #[test]
     fn keys_are_unique_and_both_languages_filled() {
-        for (i, (k, de, en)) in TABLE.iter().enumerate() {
+        let all: Vec<_> = all().collect();
+        for (i, (k, de, en)) in all.iter().enumerate() {
             assert!(!de.is_empty() && !en.is_empty(), "{k}");
             assert!(
-                TABLE[i + 1..].iter().all(|(k2, _, _)| k2 != k),
+                all[i + 1..].iter().all(|(k2, _, _)| k2 != k),
                 "duplicate {k}"
             );
         }
@@ -274,6 +282,17 @@ mod tests {
             include_str!("concern.rs"),
             include_str!("media.rs"),
             include_str!("setup.rs"),
+            include_str!("../../templates/privacy_nav.html"),
+            include_str!("../../templates/privacy_requests.html"),
+            include_str!("../../templates/privacy_find.html"),
+            include_str!("../../templates/privacy_citizen.html"),
+            include_str!("../../templates/privacy_erase.html"),
+            include_str!("../../templates/privacy_audit.html"),
+            include_str!("privacy/mod.rs"),
+            include_str!("privacy/requests.rs"),
+            include_str!("privacy/find.rs"),
+            include_str!("privacy/citizen.rs"),
+            include_str!("privacy/audit_log.rs"),
         ];
         let prefixes = [
             "nav.",
@@ -294,6 +313,8 @@ mod tests {
             "flash.",
             "setup.",
             "error.",
+            "privacy.",
+            "retention.",
         ];
         for src in sources {
             // Every `"word.word"` literal with a known prefix is a key, however the quotes pair up.
@@ -310,7 +331,7 @@ mod tests {
                     && !piece.ends_with(".rs");
                 if looks_like_key {
                     assert!(
-                        TABLE.iter().any(|(k, _, _)| *k == piece),
+                        all().any(|(k, _, _)| *k == piece),
                         "untranslated key {piece}"
                     );
                 }

@@ -42,6 +42,8 @@ pub struct Row {
     pub assignee: String,
     pub last_activity: String,
     pub last_activity_iso: String,
+    /// "wird gelöscht am …" for resolved concerns.
+    pub deleted_on: Option<String>,
 }
 
 #[derive(Template)]
@@ -122,6 +124,14 @@ pub async fn inbox(
                 .unwrap_or_else(|| tr.t("concern.nobody").to_string()),
             last_activity: view::local_time(c.last_activity_at, &tz, tr.lang),
             last_activity_iso: view::rfc3339(c.last_activity_at),
+            deleted_on: super::privacy::ops::deletion_date(
+                &state,
+                mid,
+                c.resolved_at,
+                &tz,
+                tr.lang,
+            )
+            .filter(|_| c.status == ConcernStatus::Resolved),
         })
         .collect();
     let mut back = format!("/inbox?status={}", status.as_str());

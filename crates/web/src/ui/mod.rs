@@ -8,6 +8,7 @@ mod csrf;
 pub mod i18n;
 mod inbox;
 pub(crate) mod media;
+pub(crate) mod privacy;
 mod setup;
 pub(crate) mod view;
 
@@ -33,6 +34,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/concerns/{id}/status", post(concern::status))
         .route("/concerns/{id}/media/{media_id}", get(media::download))
         .route("/setup/{token}", get(setup::form).post(setup::create_admin))
+        .merge(privacy::router())
         // Pages carry personal data: never keep them in a shared or browser cache.
         .layer(
             tower_http::set_header::SetResponseHeaderLayer::if_not_present(

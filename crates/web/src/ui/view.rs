@@ -18,6 +18,8 @@ pub struct Chrome {
     /// The other language offered by the switch.
     pub other_lang: &'static str,
     pub other_lang_label: &'static str,
+    /// Whether the privacy center is offered (data-protection officers only).
+    pub privacy: bool,
 }
 
 /// A municipality's display name and time zone, from the registry or (unconfigured) the store.
@@ -47,6 +49,7 @@ impl Chrome {
             back: back.to_string(),
             other_lang,
             other_lang_label,
+            privacy: session.role.is_privacy_officer(),
         }
     }
 }
@@ -137,6 +140,28 @@ pub fn local_time(ms: i64, timezone: &str, lang: Lang) -> String {
     ts.to_zoned(tz).strftime(pattern).to_string()
 }
 
+/// Local date in the municipality's zone, e.g. "27.11.2026".
+pub fn local_date(ms: i64, timezone: &str, lang: Lang) -> String {
+    let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else {
+        return String::new();
+    };
+    let pattern = match lang {
+        Lang::De => "%d.%m.%Y",
+        Lang::En => "%d %b %Y",
+    };
+    ts.to_zoned(tz).strftime(pattern).to_string()
+}
+
+/// Start of a local day `YYYY-MM-DD` in the municipality's zone, in unix milliseconds; `days_after` shifts it.
+pub fn local_day_start(day: &str, timezone: &str, days_after: i64) -> Option<i64> {
+    let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let date: jiff::civil::Date = day.trim().parse().ok()?;
+    let date = date.checked_add(jiff::Span::new().days(days_after)).ok()?;
+    let zoned = date.to_zoned(tz).ok()?;
+    Some(zoned.timestamp().as_millisecond())
+}
+
 /// RFC 3339 in UTC, for `<time datetime>` and the API.
 pub fn rfc3339(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
@@ -222,5 +247,19 @@ mod tests {
             "27 Nov 2026, 14:05"
         );
         assert_eq!(rfc3339(1_795_784_700_123), "2026-11-27T13:05:00Z");
+        assert_eq!(
+            local_date(1_795_784_700_000, "Europe/Berlin", Lang::De),
+            "27.11.2026"
+        );
+        // Midnight in Berlin (CET, UTC+1) is 23:00 UTC the day before; `days_after` gives the next midnight.
+        assert_eq!(
+            local_day_start("2026-11-27", "Europe/Berlin", 0),
+            Some(1_795_734_000_000)
+        );
+        assert_eq!(
+            local_day_start("2026-11-27", "Europe/Berlin", 1),
+            Some(1_795_734_000_000 + 24 * 3_600_000)
+        );
+        assert_eq!(local_day_start("27.11.2026", "Europe/Berlin", 0), None);
     }
 }

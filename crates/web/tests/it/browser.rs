@@ -135,6 +135,40 @@ async fn pages_pass_axe_and_fit_a_phone() {
     args.extend(paths);
     assert_clean(&audit(&dir, &args).await);
 
+    // The privacy center, as the data-protection officer sees it (with an overdue request and a resolved concern).
+    app.staff(app.a, "dsb@musterstadt.de", Role::Dpo).await;
+    let first = app.store.concern_summary(app.a, id).await.unwrap().unwrap();
+    let person = app.store.citizen(app.a, first.citizen_id).await.unwrap();
+    app.store
+        .open_request(&person, "access", "keyword", now_ms() - 31 * 24 * HOUR_MS)
+        .await
+        .unwrap();
+    app.store
+        .set_concern_status(
+            app.a,
+            closed,
+            rathaus_domain::ConcernStatus::Resolved,
+            now_ms(),
+        )
+        .await
+        .unwrap();
+    let dpo = app.login("dsb@musterstadt.de").await;
+    let c = first.citizen_id;
+    app.get_page(&dpo, &format!("/privacy/citizens/{c}")).await;
+    let (name, value) = dpo.split_once('=').unwrap();
+    let mut args = vec![app.base.clone(), name.to_string(), value.to_string()];
+    args.extend([
+        "/privacy".to_string(),
+        "/privacy/find".to_string(),
+        format!("/privacy/citizens/{c}"),
+        format!("/privacy/citizens/{c}/erase"),
+        "/privacy/audit".to_string(),
+        "/privacy/audit?action=nichts".to_string(),
+        "/inbox?status=resolved".to_string(),
+        format!("/concerns/{closed}"),
+    ]);
+    assert_clean(&audit(&dir, &args).await);
+
     // Pages without a session, in both languages.
     let args = vec![
         app.base.clone(),

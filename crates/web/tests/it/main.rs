@@ -4,5 +4,7 @@
 mod api;
 mod browser;
 mod harness;
+mod privacy;
+mod privacy_audit;
 mod ui;
 mod ui_concern;
