@@ -5,6 +5,7 @@ pub mod api;
 pub mod headers;
 pub mod passwords;
 pub mod public;
+pub mod security;
 pub mod ui;
 pub mod webhooks;
 
@@ -57,6 +58,11 @@ pub fn router(state: AppState) -> Router {
         .merge(public::router())
         .merge(api::router())
         .merge(ui::router(&state))
+        // Every routed request passes the route × role matrix before its handler runs.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::guard::enforce,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)

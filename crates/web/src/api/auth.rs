@@ -9,6 +9,7 @@ use super::errors::ApiError;
 use crate::ui::audit::{client_ip, Actor};
 use crate::AppState;
 
+#[derive(Clone)]
 pub struct ApiSession(pub SessionInfo, pub Option<String>);
 
 impl ApiSession {
@@ -55,6 +56,10 @@ impl FromRequestParts<AppState> for ApiSession {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // The access guard already looked the token up for this request.
+        if let Some(s) = parts.extensions.get::<ApiSession>() {
+            return Ok(s.clone());
+        }
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
         match state.store.api_token(token, now_ms()).await {
             Ok(Some(info)) => Ok(ApiSession(info, client_ip(parts))),

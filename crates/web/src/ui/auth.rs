@@ -27,7 +27,7 @@ pub fn session_cookie_name(secure: bool) -> &'static str {
     }
 }
 
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -40,6 +40,7 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// A signed-in staff member, from the session cookie. Without one, HTML requests go to the login page.
+#[derive(Clone)]
 pub struct StaffSession {
     pub info: SessionInfo,
     pub token: String,
@@ -76,6 +77,10 @@ impl FromRequestParts<AppState> for StaffSession {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        // The access guard already looked the session up for this request.
+        if let Some(s) = parts.extensions.get::<StaffSession>() {
+            return Ok(s.clone());
+        }
         let name = session_cookie_name(state.settings.secure_cookies);
         let Some(token) = cookie_value(&parts.headers, name) else {
             return Err(Redirect::to("/login").into_response());

@@ -1,6 +1,7 @@
 //! Integration tests of the staff UI and the JSON API against the real router on a free port.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+mod access;
 mod api;
 mod browser;
 mod harness;

@@ -1,0 +1,191 @@
+//! The route × role matrix: which principal may call each route (method + path pattern); no rule, no access.
+
+use rathaus_store::Role;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, without a session: the handler authenticates by other means (platform signatures,
+    /// one-time tokens, the login form itself) or serves nothing personal.
+    Public,
+    /// A signed-in staff member (session cookie) whose role in the session's municipality is listed.
+    Staff(&'static [Role]),
+    /// Any signed-in staff member, for their own account (language, second factor, sessions). These
+    /// stay reachable while a required second factor is still to be set up.
+    Account,
+    /// An API bearer token whose role is listed.
+    Api(&'static [Role]),
+}
+
+impl Access {
+    /// Whether `role` passes this rule (public rules admit everybody, signed in or not).
+    pub fn admits(self, role: Role) -> bool {
+        match self {
+            Access::Public | Access::Account => true,
+            Access::Staff(roles) | Access::Api(roles) => roles.contains(&role),
+        }
+    }
+}
+
+/// One line of the matrix. `method` is upper case (`GET`, `POST`) or `ANY`; `path` is the router's pattern.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+const fn rule(method: &'static str, path: &'static str, access: Access) -> Rule {
+    Rule {
+        method,
+        path,
+        access,
+    }
+}
+
+use Role::{Admin, Agent, Dpo, Host};
+
+/// Roles that read concern threads (`Role::can_read_concerns`).
+pub const READ_CONCERNS: &[Role] = &[Admin, Agent, Host, Dpo];
+/// Roles that answer, note, assign and change status (`Role::can_answer`).
+pub const ANSWER: &[Role] = &[Admin, Agent, Host];
+/// The data-protection officer (`Role::is_privacy_officer`).
+pub const PRIVACY: &[Role] = &[Dpo];
+
+use Access::{Account, Api, Public, Staff};
+
+/// Every route of the server. The guard refuses a route that is missing here, and the route-matrix test
+/// fails for a registered route without a line (and for a line without a route).
+pub const RULES: &[Rule] = &[
+    // Sign-in and the start page.
+    rule("GET", "/", Public),
+    rule("GET", "/login", Public),
+    rule("POST", "/login", Public),
+    rule("POST", "/logout", Public),
+    rule("POST", "/language", Account),
+    // Concerns.
+    rule("GET", "/inbox", Staff(READ_CONCERNS)),
+    rule("GET", "/concerns/{id}", Staff(READ_CONCERNS)),
+    rule("POST", "/concerns/{id}/reply", Staff(ANSWER)),
+    rule("POST", "/concerns/{id}/note", Staff(ANSWER)),
+    rule("POST", "/concerns/{id}/assign", Staff(ANSWER)),
+    rule("POST", "/concerns/{id}/status", Staff(ANSWER)),
+    rule(
+        "GET",
+        "/concerns/{id}/media/{media_id}",
+        Staff(READ_CONCERNS),
+    ),
+    // One-time link for the first administrator (the token is the credential).
+    rule("GET", "/setup/{token}", Public),
+    rule("POST", "/setup/{token}", Public),
+    // Privacy center.
+    rule("GET", "/privacy", Staff(PRIVACY)),
+    rule("GET", "/privacy/find", Staff(PRIVACY)),
+    rule("POST", "/privacy/find", Staff(PRIVACY)),
+    rule("GET", "/privacy/citizens/{id}", Staff(PRIVACY)),
+    rule("POST", "/privacy/citizens/{id}/reveal", Staff(PRIVACY)),
+    rule("POST", "/privacy/citizens/{id}/export", Staff(PRIVACY)),
+    rule("POST", "/privacy/citizens/{id}/export-link", Staff(PRIVACY)),
+    rule("GET", "/privacy/citizens/{id}/erase", Staff(PRIVACY)),
+    rule("POST", "/privacy/citizens/{id}/erase", Staff(PRIVACY)),
+    rule("GET", "/privacy/audit", Staff(PRIVACY)),
+    // Static files and the health check.
+    rule("GET", "/static/app.css", Public),
+    rule("GET", "/healthz", Public),
+    // Citizens' one-time access export (the token is the credential).
+    rule("GET", "/auskunft/{token}", Public),
+    rule("POST", "/auskunft/{token}", Public),
+    // Platform webhooks, authenticated by their signatures / secret tokens.
+    rule("GET", "/webhooks/whatsapp", Public),
+    rule("POST", "/webhooks/whatsapp", Public),
+    rule("POST", "/webhooks/telegram/{channel}", Public),
+    // JSON API.
+    rule("GET", "/api/v1/concerns", Api(READ_CONCERNS)),
+    rule("GET", "/api/v1/concerns/{id}", Api(READ_CONCERNS)),
+    rule("POST", "/api/v1/concerns/{id}/replies", Api(ANSWER)),
+    rule("POST", "/api/v1/concerns/{id}/notes", Api(ANSWER)),
+    rule("POST", "/api/v1/concerns/{id}/status", Api(ANSWER)),
+    rule("POST", "/api/v1/concerns/{id}/assignee", Api(ANSWER)),
+    rule(
+        "GET",
+        "/api/v1/concerns/{id}/media/{media_id}",
+        Api(READ_CONCERNS),
+    ),
+    rule("GET", "/api/v1/privacy/requests", Api(PRIVACY)),
+    rule("POST", "/api/v1/privacy/citizens/{id}/erase", Api(PRIVACY)),
+    rule("GET", "/api/v1/privacy/citizens/{id}/export", Api(PRIVACY)),
+    rule("GET", "/api/v1/privacy/audit", Api(PRIVACY)),
+    rule("GET", "/api/v1/openapi.json", Public),
+    // Unknown API paths answer a JSON 404 to everybody.
+    rule("ANY", "/api/v1/{*rest}", Public),
+];
+
+/// What the matrix says about a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    Found(Access),
+    /// The path has rules, but not for this method: answer 405 without reaching a handler.
+    WrongMethod,
+    /// The path has no rule at all: refused (deny by default).
+    Unlisted,
+}
+
+/// The rule for `method` (HEAD counts as GET) on the matched route pattern `path`.
+pub fn lookup(method: &str, path: &str) -> Lookup {
+    let method = if method.eq_ignore_ascii_case("HEAD") {
+        "GET"
+    } else {
+        method
+    };
+    let mut path_known = false;
+    for r in RULES.iter().filter(|r| r.path == path) {
+        path_known = true;
+        if r.method == "ANY" || r.method.eq_ignore_ascii_case(method) {
+            return Lookup::Found(r.access);
+        }
+    }
+    if path_known {
+        Lookup::WrongMethod
+    } else {
+        Lookup::Unlisted
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roles(pred: fn(Role) -> bool) -> Vec<Role> {
+        Role::ALL.into_iter().filter(|r| pred(*r)).collect()
+    }
+
+    #[test]
+    fn role_groups_follow_the_role_predicates_the_handlers_use() {
+        assert_eq!(READ_CONCERNS, roles(Role::can_read_concerns));
+        assert_eq!(ANSWER, roles(Role::can_answer));
+        assert_eq!(PRIVACY, roles(Role::is_privacy_officer));
+    }
+
+    #[test]
+    fn lookup_is_exact_and_denies_by_default() {
+        assert_eq!(lookup("GET", "/inbox"), Lookup::Found(Staff(READ_CONCERNS)));
+        assert_eq!(lookup("HEAD", "/healthz"), Lookup::Found(Public));
+        assert_eq!(lookup("DELETE", "/inbox"), Lookup::WrongMethod);
+        assert_eq!(lookup("GET", "/inbox/"), Lookup::Unlisted);
+        assert_eq!(lookup("PUT", "/api/v1/{*rest}"), Lookup::Found(Public));
+    }
+
+    #[test]
+    fn every_rule_is_unique() {
+        for (i, a) in RULES.iter().enumerate() {
+            assert!(
+                RULES[i + 1..]
+                    .iter()
+                    .all(|b| (a.method, a.path) != (b.method, b.path)),
+                "{} {} twice",
+                a.method,
+                a.path
+            );
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The guard layer: looks every routed request up in the matrix and authenticates it before any handler runs.
+
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::access::{lookup, Access, Lookup};
+use crate::api::auth::ApiSession;
+use crate::api::errors::ApiError;
+use crate::ui::{view, StaffSession};
+use crate::AppState;
+
+/// Applied with `Router::route_layer`, so it sees the matched route pattern of every request.
+pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(pattern) = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+    else {
+        return unlisted("(unmatched)");
+    };
+    let is_api = pattern.starts_with("/api/");
+    match lookup(req.method().as_str(), &pattern) {
+        Lookup::Unlisted => unlisted(&pattern),
+        Lookup::WrongMethod if is_api => ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Diese Methode ist hier nicht erlaubt. / Method not allowed here.",
+        )
+        .into_response(),
+        Lookup::WrongMethod => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Methode nicht erlaubt. / Method not allowed.",
+        )
+            .into_response(),
+        Lookup::Found(Access::Public) => next.run(req).await,
+        Lookup::Found(access @ (Access::Staff(_) | Access::Account)) => {
+            let (mut parts, body) = req.into_parts();
+            let session = match StaffSession::from_request_parts(&mut parts, &state).await {
+                Ok(s) => s,
+                Err(redirect_or_error) => return redirect_or_error,
+            };
+            if !access.admits(session.info.role) {
+                tracing::warn!(route = %pattern, role = session.info.role.as_str(), "route refused to this role");
+                let chrome = session.chrome(&state, "/inbox").await;
+                return view::forbidden(session.tr(), Some(chrome));
+            }
+            parts.extensions.insert(session);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Lookup::Found(access @ Access::Api(_)) => {
+            let (mut parts, body) = req.into_parts();
+            let session = match ApiSession::from_request_parts(&mut parts, &state).await {
+                Ok(s) => s,
+                Err(e) => return e.into_response(),
+            };
+            if !access.admits(session.0.role) {
+                tracing::warn!(route = %pattern, role = session.0.role.as_str(), "API route refused to this role");
+                return ApiError::forbidden().into_response();
+            }
+            parts.extensions.insert(session);
+            next.run(Request::from_parts(parts, body)).await
+        }
+    }
+}
+
+/// A route that is registered but missing from the matrix: refused, and loudly logged.
+fn unlisted(pattern: &str) -> Response {
+    tracing::error!(
+        route = pattern,
+        "route has no rule in the access matrix; refused"
+    );
+    (StatusCode::FORBIDDEN, "Kein Zugriff. / Access denied.").into_response()
+}
