@@ -2,6 +2,7 @@
 #![deny(clippy::unwrap_used, clippy::panic)]
 
 pub mod api;
+pub mod documents;
 pub mod headers;
 pub mod passwords;
 pub mod public;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(public::router())
         .merge(api::router())
         .merge(ui::router(&state))
+        .merge(documents::router())
         // Every routed request passes the route × role matrix before its handler runs.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

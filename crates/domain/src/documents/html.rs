@@ -244,26 +244,27 @@ pub fn page(meta: &PageMeta<'_>, body: Writer, style: Style<'_>, nav: Option<Nav
     }
     h.push_str(" · erstellt mit Rathaus aus der Konfiguration</p>\n</header>\n");
     if !missing.is_empty() || review > 0 {
-        h.push_str("<div class=\"doc-status\" role=\"note\">\n<p><strong>Entwurf – noch nicht veröffentlichungsreif.</strong> ");
+        h.push_str("<div class=\"doc-status\" role=\"note\">\n<p><strong>Entwurf – noch nicht veröffentlichungsreif.</strong></p>\n");
         if !missing.is_empty() {
             h.push_str(&format!(
-                "Es fehlen {} Angabe{} (markiert mit „[bitte ergänzen: …]“): ",
+                "<p>Es fehlen {} Angabe{} (im Text markiert mit „[bitte ergänzen: …]“):</p>\n<ul>",
                 missing.len(),
                 if missing.len() == 1 { "" } else { "n" }
             ));
-            let list: Vec<String> = missing.iter().map(|m| escape(m)).collect();
-            h.push_str(&list.join("; "));
-            h.push_str(". ");
+            for m in &missing {
+                h.push_str(&format!("<li>{}</li>", escape(m)));
+            }
+            h.push_str("</ul>\n");
         }
         if review > 0 {
             h.push_str(&format!(
-                "{review} Stelle{} beschreib{} Tatsachen über Dritte, die vor der Veröffentlichung zu prüfen sind \
-                 (markiert mit „[bitte prüfen: …]“).",
+                "<p>{review} Stelle{} beschreib{} Tatsachen über Dritte, die vor der Veröffentlichung zu prüfen \
+                 sind (markiert mit „[bitte prüfen: …]“).</p>\n",
                 if review == 1 { "" } else { "n" },
                 if review == 1 { "t" } else { "en" }
             ));
         }
-        h.push_str("</p>\n</div>\n");
+        h.push_str("</div>\n");
     }
     h.push_str(&inner);
     h.push_str("\n</main>\n</body>\n</html>\n");

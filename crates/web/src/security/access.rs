@@ -51,6 +51,8 @@ pub const READ_CONCERNS: &[Role] = &[Admin, Agent, Host, Dpo];
 pub const ANSWER: &[Role] = &[Admin, Agent, Host];
 /// The data-protection officer (`Role::is_privacy_officer`).
 pub const PRIVACY: &[Role] = &[Dpo];
+/// Everyone but viewers reads the documents for the authorities (`documents::may_read`).
+pub const DOCUMENTS: &[Role] = &[Admin, Role::Editor, Agent, Host, Dpo];
 
 use Access::{Account, Api, Public, Staff};
 
@@ -89,8 +91,13 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/privacy/citizens/{id}/erase", Staff(PRIVACY)),
     rule("POST", "/privacy/citizens/{id}/erase", Staff(PRIVACY)),
     rule("GET", "/privacy/audit", Staff(PRIVACY)),
+    // Documents for the supervisory authorities (read-only).
+    rule("GET", "/documents", Staff(DOCUMENTS)),
+    rule("GET", "/documents/{kind}", Staff(DOCUMENTS)),
+    rule("GET", "/documents/{kind}/{channel}", Staff(DOCUMENTS)),
     // Static files and the health check.
     rule("GET", "/static/app.css", Public),
+    rule("GET", "/static/documents.css", Public),
     rule("GET", "/healthz", Public),
     // Citizens' one-time access export (the token is the credential).
     rule("GET", "/auskunft/{token}", Public),
@@ -164,6 +171,7 @@ mod tests {
         assert_eq!(READ_CONCERNS, roles(Role::can_read_concerns));
         assert_eq!(ANSWER, roles(Role::can_answer));
         assert_eq!(PRIVACY, roles(Role::is_privacy_officer));
+        assert_eq!(DOCUMENTS, roles(|r| r != Role::Viewer));
     }
 
     #[test]

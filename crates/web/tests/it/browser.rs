@@ -9,7 +9,7 @@ use tokio::io::AsyncWriteExt;
 use crate::harness::{start, HOUR_MS, PHONE};
 
 /// The npm tooling (playwright-core, axe-core) and Chromium; None means "skip" outside CI.
-fn e2e_dir() -> Option<std::path::PathBuf> {
+pub(crate) fn e2e_dir() -> Option<std::path::PathBuf> {
     let dir = std::env::var("RATHAUS_E2E_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| {
@@ -27,7 +27,7 @@ fn e2e_dir() -> Option<std::path::PathBuf> {
     None
 }
 
-async fn audit(dir: &std::path::Path, args: &[String]) -> serde_json::Value {
+pub(crate) async fn audit(dir: &std::path::Path, args: &[String]) -> serde_json::Value {
     let mut child = tokio::process::Command::new("node")
         .current_dir(dir)
         .arg("--input-type=module")
@@ -54,7 +54,7 @@ async fn audit(dir: &std::path::Path, args: &[String]) -> serde_json::Value {
     serde_json::from_str(stdout.lines().last().unwrap_or("{}")).unwrap()
 }
 
-fn assert_clean(seen: &serde_json::Value) {
+pub(crate) fn assert_clean(seen: &serde_json::Value) {
     for (page, views) in seen["pages"].as_object().unwrap() {
         for (view, r) in views.as_object().unwrap() {
             assert!(

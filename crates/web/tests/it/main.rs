@@ -4,6 +4,7 @@
 mod access;
 mod api;
 mod browser;
+mod documents;
 mod harness;
 mod privacy;
 mod privacy_audit;
