@@ -58,9 +58,19 @@ async fn fresh_pg(base: &str) -> String {
 
 impl Instance {
     pub async fn start(db: &Db, worker: bool) -> Instance {
+        Self::start_with(db, worker, |_| {}).await
+    }
+
+    /// Like [`Instance::start`], with the demo configuration changed by `configure` first.
+    pub async fn start_with(
+        db: &Db,
+        worker: bool,
+        configure: impl FnOnce(&mut Config),
+    ) -> Instance {
         let platform = FakePlatform::start().await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let mut config = demo_config(dir.path().join("data"), "127.0.0.1:0", &platform.base_url());
+        configure(&mut config);
         if let Db::Postgres(url) = db {
             config.database_url = Some(url.clone());
         }

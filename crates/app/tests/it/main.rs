@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod browser;
+mod consultation;
 mod harness;
 mod messenger_flow;
 mod privacy;
