@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod documents;
 pub mod message;
 pub mod municipality;
+pub mod publishing;
 pub mod retention;
 pub mod schedule;
 pub mod texts;
