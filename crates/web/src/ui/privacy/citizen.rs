@@ -60,6 +60,7 @@ struct ErasePage {
     subnav: Vec<SubNavLink>,
     id: i64,
     pseudonym: String,
+    code: String,
     concerns: usize,
     messages: i64,
 }
@@ -83,6 +84,11 @@ fn in_force(tr: Tr, notices: &[PrivacyNotice], version: &str, tz: &str) -> Strin
             tr.t("privacy.in_force_current")
         ),
     }
+}
+
+/// What the DPO types to confirm an erasure: the code after the dot ("7F3A" of "Bürger·7F3A"), easy to type.
+pub fn confirm_code(pseudonym: &str) -> &str {
+    pseudonym.rsplit('·').next().unwrap_or(pseudonym)
 }
 
 /// The DPO role and the citizen of the own municipality, or the response to send instead (403, 404, 500).
@@ -314,6 +320,7 @@ async fn erase_page(
         subnav: super::subnav(tr, ""),
         id: citizen.id,
         pseudonym: citizen.pseudonym.clone(),
+        code: confirm_code(&citizen.pseudonym).to_string(),
         concerns: activity.concerns.len(),
         messages: activity.messages,
     };
@@ -341,7 +348,7 @@ pub struct EraseForm {
     pseudonym: String,
 }
 
-/// Erases only when the box is ticked and the pseudonym typed; otherwise the confirmation page again (422).
+/// Erases only when the box is ticked and the code (or the whole pseudonym) typed; otherwise the confirmation page again (422).
 pub async fn erase(
     State(state): State<AppState>,
     session: StaffSession,
@@ -353,7 +360,9 @@ pub async fn erase(
         Err(r) => return r,
     };
     let typed = f.pseudonym.trim();
-    let confirmed = f.confirm == "yes" && typed.eq_ignore_ascii_case(&citizen.pseudonym);
+    let confirmed = f.confirm == "yes"
+        && (typed.eq_ignore_ascii_case(confirm_code(&citizen.pseudonym))
+            || typed.eq_ignore_ascii_case(&citizen.pseudonym));
     if !confirmed {
         let key = if f.confirm != "yes" {
             "privacy.erase_tick_missing"
