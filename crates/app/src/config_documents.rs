@@ -51,6 +51,28 @@ evaluation_date = "2027-03-31"
         );
     }
 
+    /// The `[municipality.documents]` part of the README's configuration reference is valid as written.
+    #[test]
+    fn readme_reference_parses() {
+        let readme = include_str!("../../../README.md");
+        let start = readme
+            .find("[municipality.documents]")
+            .expect("README documents block");
+        let end = start + readme[start..].find("```").expect("end of the code block");
+        let text = format!(
+            "[[municipality]]\nslug = \"m\"\nname = \"M\"\n{}",
+            &readme[start..end]
+        );
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("readme.toml");
+        std::fs::write(&p, text).expect("write");
+        let c = Config::load_with_env(Some(&p), &[]).expect("README block parses");
+        let d = &c.tenants().expect("tenants")[0].settings.documents;
+        assert_eq!(d.channel[0].name, "whatsapp");
+        assert_eq!(d.legal_basis, LegalBasis::PublicTask);
+        assert!(d.channel[0].editorial.is_some());
+    }
+
     #[test]
     fn unknown_document_keys_are_named() {
         let dir = tempfile::tempdir().expect("tmp");
