@@ -4,11 +4,13 @@
 //! requests. Every refusal carries a stable code (for the API and the tests) and a message in
 //! German and English that says what to fix.
 
+pub mod accessibility;
 pub mod channels;
 pub mod text;
 
 use serde::Serialize;
 
+pub use accessibility::{check_accessibility, ImageRef, VideoRef};
 pub use channels::{fits, measure, measures, MastodonLimits, Measure, PublishKind, Unit};
 
 /// How bad a finding is: a blocking one stops submission and scheduling, a warning is shown only.
