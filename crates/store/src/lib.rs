@@ -21,6 +21,7 @@ mod requests;
 mod response_times;
 mod retention;
 mod staff;
+mod throttle;
 
 pub use audit::{truncate_ip, AuditEvent, AuditFilter, AuditRecord, AuditVerdict};
 pub use citizens::{CitizenRef, ConsentRecord};
@@ -42,6 +43,7 @@ pub use requests::{
 pub use response_times::{PromiseRecord, QueueEntry, ResponseAlerts};
 pub use retention::PurgeReport;
 pub use staff::{ApiTokenInfo, Role, SessionInfo, StaffMember};
+pub use throttle::{LoginFailures, LOGIN_FAILURE_RETENTION_MS};
 
 use std::sync::Arc;
 

@@ -5,3 +5,4 @@ mod audit;
 mod backends;
 mod conformance;
 mod response_times;
+mod security;

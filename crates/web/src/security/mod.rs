@@ -1,4 +1,6 @@
-//! Server-side security controls: the route × role matrix and its guard layer.
+//! Server-side security controls: route × role matrix and guard, client addresses, login throttling.
 
 pub mod access;
+pub mod client;
 pub mod guard;
+pub mod throttle;

@@ -5,6 +5,8 @@ use rathaus_store::{now_ms, AuditEvent, SessionInfo, Store, StoreError};
 /// Audit action names (stable, dotted, as the audit log documents them).
 pub const LOGIN_OK: &str = "login.ok";
 pub const LOGIN_FAILED: &str = "login.failed";
+/// Too many failed logins: the account or the address is locked for a while (details say which).
+pub const LOGIN_LOCKED: &str = "login.locked";
 pub const CONCERN_READ: &str = "concern.read";
 pub const CONCERN_REPLY: &str = "concern.reply";
 pub const CONCERN_NOTE: &str = "concern.note";
@@ -63,10 +65,7 @@ pub async fn record_change(
 
 /// The caller's address, coarsened, if the server was started with connect info.
 pub fn client_ip(parts: &axum::http::request::Parts) -> Option<String> {
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| rathaus_store::truncate_ip(c.0.ip()))
+    crate::security::client::client_addr(parts).map(rathaus_store::truncate_ip)
 }
 
 /// Entry without a signed-in actor, e.g. a failed login (the e-mail tried is not recorded).
@@ -74,19 +73,5 @@ pub async fn record_anonymous(store: &Store, action: &str, ip: Option<String>) {
     let event = AuditEvent::new(None, "anonymous", action).ip(ip);
     if let Err(e) = store.audit(event, now_ms()).await {
         tracing::error!(error = %e, action, "audit entry could not be written");
-    }
-}
-
-/// The caller's coarsened address as an extractor that never fails.
-pub struct ClientIp(pub Option<String>);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(parts)))
     }
 }

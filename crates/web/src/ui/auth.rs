@@ -10,10 +10,10 @@ use axum::Form;
 use rathaus_store::{now_ms, SessionInfo};
 use serde::Deserialize;
 
-use super::audit::{self, Actor, ClientIp};
+use super::audit::{self, Actor};
 use super::i18n::{Lang, Tr};
 use super::view::{self, Chrome};
-use crate::{passwords, AppState};
+use crate::AppState;
 
 const SECURE_COOKIE: &str = "__Host-rathaus_session";
 const PLAIN_COOKIE: &str = "rathaus_session";
@@ -101,7 +101,7 @@ impl FromRequestParts<AppState> for StaffSession {
     }
 }
 
-fn set_cookie(state: &AppState, token: &str, max_age_s: i64) -> HeaderValue {
+pub(super) fn set_cookie(state: &AppState, token: &str, max_age_s: i64) -> HeaderValue {
     let name = session_cookie_name(state.settings.secure_cookies);
     let secure = if state.settings.secure_cookies {
         "; Secure"
@@ -138,7 +138,7 @@ impl axum::extract::OptionalFromRequestParts<AppState> for StaffSession {
 
 #[derive(Template)]
 #[template(path = "login.html")]
-struct LoginPage {
+pub(super) struct LoginPage {
     tr: Tr,
     chrome: Option<Chrome>,
     flash: Option<String>,
@@ -149,7 +149,12 @@ struct LoginPage {
 }
 
 impl LoginPage {
-    fn new(tr: Tr, flash: Option<String>, error: Option<String>, email: String) -> LoginPage {
+    pub(super) fn new(
+        tr: Tr,
+        flash: Option<String>,
+        error: Option<String>,
+        email: String,
+    ) -> LoginPage {
         let (other_lang, other_lang_label) = match tr.lang {
             Lang::De => ("en", "English"),
             Lang::En => ("de", "Deutsch"),
@@ -179,90 +184,6 @@ pub async fn login_form(Query(q): Query<LoginQuery>) -> Response {
         StatusCode::OK,
         &LoginPage::new(tr, flash, None, String::new()),
     )
-}
-
-#[derive(Deserialize)]
-pub struct LoginForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    lang: String,
-}
-
-/// Checks the password (the same work for unknown e-mails) and, on success, starts a session.
-pub async fn login(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    Form(form): Form<LoginForm>,
-) -> Response {
-    let tr = Tr::new(Lang::from_code(&form.lang));
-    let creds = match state.store.staff_credentials(&form.email).await {
-        Ok(c) => c,
-        Err(e) => return view::internal_error(tr, &e),
-    };
-    let password = form.password.clone();
-    let verified = tokio::task::spawn_blocking(move || match creds {
-        Some((id, Some(hash))) => passwords::verify_password(&password, &hash).then_some(id),
-        _ => {
-            passwords::verify_dummy(&password);
-            None
-        }
-    })
-    .await
-    .ok()
-    .flatten();
-    let municipality = match verified {
-        Some(id) => match state.store.staff_municipalities(id).await {
-            Ok(m) => m.first().map(|(m, _)| (id, *m)),
-            Err(e) => return view::internal_error(tr, &e),
-        },
-        None => None,
-    };
-    let Some((staff_id, municipality_id)) = municipality else {
-        tracing::info!("staff login failed");
-        audit::record_anonymous(&state.store, audit::LOGIN_FAILED, ip).await;
-        let page = LoginPage::new(
-            tr,
-            None,
-            Some(tr.t("login.failed").to_string()),
-            form.email.trim().to_string(),
-        );
-        return view::render(StatusCode::UNAUTHORIZED, &page);
-    };
-    let token = rathaus_crypto::random_token(32);
-    let now = now_ms();
-    let absolute = state.settings.session_absolute_ms;
-    if let Err(e) = state
-        .store
-        .create_session(&token, staff_id, municipality_id, now, now + absolute)
-        .await
-    {
-        return view::internal_error(tr, &e);
-    }
-    tracing::info!(staff_id, "staff signed in");
-    let actor = Actor {
-        municipality_id,
-        name: format!("staff:{staff_id}"),
-        ip,
-    };
-    audit::record_change(
-        &state.store,
-        &actor,
-        audit::LOGIN_OK,
-        format!("staff:{staff_id}"),
-        None,
-    )
-    .await;
-    (
-        [(
-            header::SET_COOKIE,
-            set_cookie(&state, &token, absolute / 1000),
-        )],
-        Redirect::to("/inbox"),
-    )
-        .into_response()
 }
 
 pub async fn logout(State(state): State<AppState>, session: Option<StaffSession>) -> Response {

@@ -1,6 +1,7 @@
 //! Translations of every visible UI string: German first, English second, looked up by key.
 
 mod privacy;
+mod security;
 
 /// A UI language. German is the default for everyone; English is chosen per staff member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,9 +218,12 @@ pub fn t(lang: Lang, key: &'static str) -> &'static str {
     }
 }
 
-/// Every table: the general one and the privacy center's.
+/// Every table: the general one, the privacy center's and sign-in security's.
 fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
-    TABLE.iter().chain(privacy::TABLE.iter())
+    TABLE
+        .iter()
+        .chain(privacy::TABLE.iter())
+        .chain(security::TABLE.iter())
 }
 
 /// A language handle for templates: `{{ tr.t("inbox.title") }}`.
@@ -282,6 +286,7 @@ mod tests {
             include_str!("concern.rs"),
             include_str!("media.rs"),
             include_str!("setup.rs"),
+            include_str!("login.rs"),
             include_str!("../../templates/privacy_nav.html"),
             include_str!("../../templates/privacy_requests.html"),
             include_str!("../../templates/privacy_find.html"),

@@ -7,6 +7,7 @@ mod concern;
 mod csrf;
 pub mod i18n;
 mod inbox;
+mod login;
 pub(crate) mod media;
 pub(crate) mod privacy;
 mod setup;
@@ -23,7 +24,7 @@ pub use auth::{session_cookie_name, StaffSession};
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(auth::root))
-        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/login", get(auth::login_form).post(login::submit))
         .route("/logout", post(auth::logout))
         .route("/language", post(auth::set_language))
         .route("/inbox", get(inbox::inbox))

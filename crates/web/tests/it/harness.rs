@@ -85,9 +85,10 @@ pub async fn start_at(public_url: &str) -> App {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, rathaus_web::router(state))
-            .await
-            .unwrap();
+        // With connect info, as in production: addresses feed the audit log, throttles and rate limits.
+        let app = rathaus_web::router(state)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, app).await.unwrap();
     });
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

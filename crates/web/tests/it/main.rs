@@ -6,6 +6,7 @@ mod api;
 mod browser;
 mod documents;
 mod harness;
+mod login_throttle;
 mod privacy;
 mod privacy_audit;
 mod ui;
