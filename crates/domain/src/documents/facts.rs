@@ -79,6 +79,17 @@ pub fn contact(w: &mut Writer, c: &Contact, what: &str, need_address: bool) {
     }
 }
 
+/// The data-protection officer: Art. 13 needs the contact details, not the name.
+pub fn dpo_contact(w: &mut Writer, d: &DocumentsConfig) {
+    let mut c = d.dpo.clone();
+    if filled(c.name.as_deref()).is_none() {
+        c.name = Some(
+            "Behördliche Datenschutzbeauftragte / behördlicher Datenschutzbeauftragter".into(),
+        );
+    }
+    contact(w, &c, "der oder des Datenschutzbeauftragten", false);
+}
+
 /// Who handles data-subject requests: configured, else the DPO (stated as such), else a placeholder.
 pub fn rights_contact(w: &mut Writer, d: &DocumentsConfig) {
     if !d.data_subject_rights.is_empty() || d.dpo.is_empty() {
@@ -125,23 +136,36 @@ pub fn legal_basis(w: &mut Writer, ctx: &Context<'_>) {
     }
 }
 
-/// What Rathaus stores about a citizen who writes on a channel of `kind`.
-pub fn stored_data(kind: Option<ChannelKind>) -> Vec<&'static str> {
+/// What Rathaus stores about a citizen who writes on a channel of `kind`; `to_citizen` addresses them as "Sie".
+pub fn stored_data(kind: Option<ChannelKind>, to_citizen: bool) -> Vec<&'static str> {
     let id = match kind {
         Some(ChannelKind::WhatsApp) => "WhatsApp-Kennung (entspricht der Mobilfunknummer)",
         Some(ChannelKind::Telegram) => "Telegram-Nutzer-ID",
         None => "Kennung auf der Plattform (bei WhatsApp die Mobilfunknummer, bei Telegram die Nutzer-ID)",
     };
-    vec![
-        id,
-        "Telefonnummer, soweit die Plattform sie übermittelt oder Sie sie senden",
-        "Anzeigename aus dem Profil",
-        "ein zufälliges Pseudonym, unter dem die meisten Beschäftigten Sie sehen",
-        "Inhalte Ihrer Nachrichten und unserer Antworten mit Zeitpunkt und Zustellstatus",
-        "Medien, die Sie senden (Bilder, Sprachnachrichten, Videos, Dokumente, Standorte)",
-        "Nachweis der An- und Abmeldung: Zeitpunkt, Kanal und Fassung der Datenschutzhinweise",
-        "interne Bearbeitungsvermerke (Status, Zuständigkeit, Notizen der Beschäftigten)",
-    ]
+    if to_citizen {
+        vec![
+            id,
+            "Telefonnummer, soweit die Plattform sie übermittelt oder Sie sie senden",
+            "Anzeigename aus Ihrem Profil",
+            "ein zufälliges Pseudonym, unter dem die meisten Beschäftigten Sie sehen",
+            "Inhalte Ihrer Nachrichten und unserer Antworten mit Zeitpunkt und Zustellstatus",
+            "Medien, die Sie senden (Bilder, Sprachnachrichten, Videos, Dokumente, Standorte)",
+            "Nachweis der An- und Abmeldung: Zeitpunkt, Kanal und Fassung der Datenschutzhinweise",
+            "interne Bearbeitungsvermerke (Status, Zuständigkeit, Notizen der Beschäftigten)",
+        ]
+    } else {
+        vec![
+            id,
+            "Telefonnummer, soweit die Plattform sie übermittelt oder die Person sie sendet",
+            "Anzeigename aus dem Profil",
+            "zufälliges Pseudonym, unter dem die meisten Beschäftigten die Person sehen",
+            "Inhalte der Nachrichten und der Antworten mit Zeitpunkt und Zustellstatus",
+            "gesendete Medien (Bilder, Sprachnachrichten, Videos, Dokumente, Standorte)",
+            "Nachweis der An- und Abmeldung: Zeitpunkt, Kanal und Fassung der Datenschutzhinweise",
+            "interne Bearbeitungsvermerke (Status, Zuständigkeit, Notizen der Beschäftigten)",
+        ]
+    }
 }
 
 /// Which processing activity a retention period belongs to.

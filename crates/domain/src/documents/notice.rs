@@ -31,7 +31,7 @@ pub fn write(w: &mut Writer, ctx: &Context<'_>, ch: &ChannelInfo) {
     para(
         w,
         &format!(
-            "Hier erfahren Sie, welche Daten {} verarbeitet, wenn Sie über {} („{}“) mit uns schreiben, und welche \
+            "Hier erfahren Sie, welche Daten wir ({}) verarbeiten, wenn Sie uns über {} („{}“) schreiben, und welche \
              Rechte Sie haben (Art. 13 Datenschutz-Grundverordnung, DSGVO).",
             controller_name(ctx),
             p.label,
@@ -58,7 +58,7 @@ pub fn write(w: &mut Writer, ctx: &Context<'_>, ch: &ChannelInfo) {
 
     w.h2("dsb", "2. Datenschutzbeauftragte/r");
     w.raw("<p>");
-    facts::contact(w, &d.dpo, "der oder des Datenschutzbeauftragten", false);
+    facts::dpo_contact(w, d);
     w.raw("</p>");
 
     w.h2("zweck", "3. Zweck und Rechtsgrundlage");
@@ -82,7 +82,7 @@ pub fn write(w: &mut Writer, ctx: &Context<'_>, ch: &ChannelInfo) {
     );
 
     w.h2("daten", "4. Welche Daten wir speichern");
-    list(w, facts::stored_data(Some(ch.kind)));
+    list(w, facts::stored_data(Some(ch.kind), true));
     para(
         w,
         "Bitte senden Sie über diesen Kanal keine Gesundheitsdaten oder andere besonders schutzwürdige Angaben, \
@@ -138,7 +138,7 @@ pub fn write(w: &mut Writer, ctx: &Context<'_>, ch: &ChannelInfo) {
     }
     w.raw("<p>");
     w.text(&format!(
-        "Verantwortlich dafür ist {}; Einzelheiten stehen in dessen Datenschutzhinweisen: ",
+        "Verantwortlich dafür ist {}; Einzelheiten stehen in den Datenschutzhinweisen des Betreibers: ",
         p.operator
     ));
     w.review(p.operator_review);

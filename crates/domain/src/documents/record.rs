@@ -48,9 +48,7 @@ pub fn write(w: &mut Writer, ctx: &Context<'_>) {
             "gesetzliche Vertretung (z. B. Bürgermeisterin/Bürgermeister)",
         )
     });
-    w.row("Datenschutzbeauftragte/r", |w| {
-        facts::contact(w, &d.dpo, "der oder des Datenschutzbeauftragten", false)
-    });
+    w.row("Datenschutzbeauftragte/r", |w| facts::dpo_contact(w, d));
     w.row("Gemeinsam Verantwortliche", |w| {
         w.text("keine");
         w.review("keine gemeinsame Verantwortlichkeit mit den Plattformbetreibern (Art. 26 DSGVO), da die Gemeinde \
@@ -98,7 +96,7 @@ pub fn write(w: &mut Writer, ctx: &Context<'_>) {
         )
     });
     w.row("Kategorien personenbezogener Daten", |w| {
-        list(w, facts::stored_data(None));
+        list(w, facts::stored_data(None, false));
         w.text(
             "Nachrichten können unaufgefordert besondere Kategorien personenbezogener Daten (Art. 9 DSGVO) \
              enthalten.",

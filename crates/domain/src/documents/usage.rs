@@ -13,7 +13,7 @@ pub fn write(w: &mut Writer, ctx: &Context<'_>, ch: &ChannelInfo) {
 
     w.raw("<p>");
     w.text(&format!(
-        "Mit diesem Nutzungskonzept legt {} fest, wofür und wie sie den {}-Kanal „{}“ nutzt, wer dafür \
+        "Mit diesem Nutzungskonzept legen wir ({}) fest, wofür und wie wir den {}-Kanal „{}“ nutzen, wer dafür \
          verantwortlich ist und welche anderen Wege Bürgerinnen und Bürgern offenstehen. Es folgt den \
          Anforderungen der Datenschutzaufsichtsbehörden an öffentliche Stellen, die soziale Medien und Messenger \
          nutzen.",
@@ -104,12 +104,7 @@ pub fn write(w: &mut Writer, ctx: &Context<'_>, ch: &ChannelInfo) {
         facts::rights_contact(w, ctx.documents)
     });
     w.row("Datenschutzbeauftragte/r", |w| {
-        facts::contact(
-            w,
-            &ctx.documents.dpo,
-            "der oder des Datenschutzbeauftragten",
-            false,
-        );
+        facts::dpo_contact(w, ctx.documents);
     });
     w.end_table();
 
