@@ -83,6 +83,7 @@ pub struct KeywordsConfig {
     pub opt_in: Option<Vec<String>>,
     pub opt_out: Option<Vec<String>>,
     pub erase: Option<Vec<String>>,
+    pub access: Option<Vec<String>>,
 }
 
 fn default_listen() -> String {
@@ -227,6 +228,9 @@ impl Config {
                     }
                     if let Some(v) = &k.erase {
                         keywords.erase = v.clone();
+                    }
+                    if let Some(v) = &k.access {
+                        keywords.access = v.clone();
                     }
                 }
                 Ok(TenantConfig {
