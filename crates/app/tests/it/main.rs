@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod browser;
+mod cli;
 mod consultation;
 mod harness;
 mod messenger_flow;

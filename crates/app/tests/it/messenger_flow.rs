@@ -495,3 +495,91 @@ async fn an_accepted_webhook_survives_a_crash_before_processing() {
         inst.running.take().unwrap().stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_photo_is_fetched_through_the_platform_stored_encrypted_and_downloadable() {
+    let inst = Instance::start(&Db::Sqlite, false).await;
+    let photo: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 251) as u8).collect();
+    inst.platform.add_media("media-4711", &photo, "image/jpeg");
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&photo));
+    assert_eq!(inst.post_wa(&wa("wamid.p1", "Start")).await, 200);
+    let img = whatsapp_message(
+        PHONE_NUMBER_ID,
+        PHONE,
+        NAME,
+        simulate::whatsapp_image(
+            PHONE,
+            "wamid.p2",
+            now_ms() / 1000,
+            "media-4711",
+            &sha,
+            "Schlagloch Ecke Gartenweg",
+        ),
+    );
+    assert_eq!(inst.post_wa(&img).await, 200);
+    inst.drain().await;
+    // The download went through the Graph API with the token.
+    let lookups: Vec<_> = inst
+        .platform
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("media-4711"))
+        .collect();
+    assert!(
+        !lookups.is_empty()
+            && lookups
+                .iter()
+                .all(|r| r.bearer() == Some("demo-access-token"))
+    );
+
+    let token = api_token(&inst, "foto@musterstadt.de", Role::Agent).await;
+    let list = concerns(&inst).await;
+    let base = inst.url();
+    let detail: Value = inst
+        .http
+        .get(format!("{base}/api/v1/concerns/{}", list[0].id))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let msg = detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "image")
+        .expect("image message")
+        .clone();
+    assert_eq!(msg["text"], "Schlagloch Ecke Gartenweg");
+    let media_id = msg["media"]["id"].as_i64().expect("media id");
+    let res = inst
+        .http
+        .get(format!(
+            "{base}/api/v1/concerns/{}/media/{media_id}",
+            list[0].id
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(res.bytes().await.unwrap().to_vec(), photo);
+    // Encrypted at rest: the photo's bytes are nowhere in the data folder.
+    inst.r().store.checkpoint().await.unwrap();
+    let leaks = scan_at_rest(&inst, &Db::Sqlite, &[]).await;
+    assert!(leaks.is_empty());
+    for entry in walk(&inst.data_dir()) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !bytes.windows(64).any(|w| w == &photo[1000..1064]),
+            "photo bytes in {}",
+            entry.display()
+        );
+    }
+}
