@@ -8,12 +8,16 @@ pub mod accessibility;
 pub mod channels;
 pub mod facets;
 pub mod text;
+pub mod workflow;
 
 use serde::Serialize;
 
 pub use accessibility::{check_accessibility, ImageRef, VideoRef};
 pub use channels::{fits, measure, measures, MastodonLimits, Measure, PublishKind, Unit};
 pub use facets::{detect_facets, Facet, FacetFeature};
+pub use workflow::{
+    Action, Actor, Policy, PostStatus, PostWorkflow, PublishAt, Transition, WorkflowError,
+};
 
 /// How bad a finding is: a blocking one stops submission and scheduling, a warning is shown only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
