@@ -8,6 +8,7 @@ pub mod accessibility;
 pub mod channels;
 pub mod facets;
 pub mod text;
+pub mod variants;
 pub mod workflow;
 
 use serde::Serialize;
@@ -15,6 +16,7 @@ use serde::Serialize;
 pub use accessibility::{check_accessibility, ImageRef, VideoRef};
 pub use channels::{fits, measure, measures, MastodonLimits, Measure, PublishKind, Unit};
 pub use facets::{detect_facets, Facet, FacetFeature};
+pub use variants::{ChannelTarget, Composition};
 pub use workflow::{
     Action, Actor, Policy, PostStatus, PostWorkflow, PublishAt, Transition, WorkflowError,
 };
