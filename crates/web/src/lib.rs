@@ -5,7 +5,9 @@ pub mod api;
 pub mod documents;
 pub mod headers;
 pub mod passwords;
+pub mod ical;
 pub mod public;
+pub mod reports;
 pub mod security;
 pub mod ui;
 pub mod webhooks;
@@ -60,6 +62,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(ui::router(&state))
         .merge(documents::router())
+        .merge(reports::router())
+        .merge(ical::router())
         // Every routed request passes the route × role matrix before its handler runs.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -5,6 +5,7 @@ pub mod concerns;
 pub mod errors;
 pub mod openapi;
 pub mod privacy;
+pub mod reports;
 
 use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
@@ -52,6 +53,11 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
             get(privacy::export),
         ),
         ("get", "/api/v1/privacy/audit", get(privacy::audit)),
+        (
+            "get",
+            "/api/v1/reports/response-times",
+            get(reports::response_times),
+        ),
         ("get", "/api/v1/openapi.json", get(openapi::openapi_json)),
     ]
 }

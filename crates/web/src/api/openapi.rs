@@ -5,7 +5,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::errors::{ErrorBody, ErrorDetail};
-use super::{concerns, privacy};
+use super::{concerns, privacy, reports};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +27,7 @@ use super::{concerns, privacy};
         privacy::erase,
         privacy::export,
         privacy::audit,
+        reports::response_times,
         openapi_json,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
@@ -34,7 +35,8 @@ use super::{concerns, privacy};
     security(("bearer" = [])),
     tags(
         (name = "concerns", description = "Citizen concerns and their threads"),
-        (name = "privacy", description = "Data-subject requests, erasure, access export and the audit log (data-protection officer only)")
+        (name = "privacy", description = "Data-subject requests, erasure, access export and the audit log (data-protection officer only)"),
+        (name = "reports", description = "Response-time reports: aggregates only (admin and viewer)")
     )
 )]
 pub struct ApiDoc;

@@ -54,6 +54,14 @@ pub const PRIVACY: &[Role] = &[Dpo];
 /// Everyone but viewers reads the documents for the authorities (`documents::may_read`).
 pub const DOCUMENTS: &[Role] = &[Admin, Role::Editor, Agent, Host, Dpo];
 
+/// The host's live view of a consultation hour: whoever answers concerns (hosts, agents, admins).
+pub const LIVE: &[Role] = ANSWER;
+/// Response-time reports: aggregates only, no citizen and no staff member named. Administrators
+/// and viewers ("reports only", issue 4). Agents, hosts, editors and the data-protection officer do
+/// not need the town's performance figures for their work (least privilege; an administrator can
+/// share the CSV).
+pub const REPORTS: &[Role] = &[Admin, Role::Viewer];
+
 use Access::{Account, Api, Public, Staff};
 
 /// Every route of the server. The guard refuses a route that is missing here, and the route-matrix test
@@ -77,6 +85,14 @@ pub const RULES: &[Rule] = &[
         "/concerns/{id}/media/{media_id}",
         Staff(READ_CONCERNS),
     ),
+    // Consultation hours: the host's live view and "next" (opens the oldest waiting concern).
+    rule("GET", "/sprechstunde", Staff(LIVE)),
+    rule("GET", "/sprechstunde/next", Staff(LIVE)),
+    // Response-time reports (aggregates only).
+    rule("GET", "/berichte", Staff(REPORTS)),
+    rule("GET", "/berichte.csv", Staff(REPORTS)),
+    // The public iCal feed of upcoming consultation hours (no login, no cookies, nothing personal).
+    rule("GET", "/{slug}/sprechstunden.ics", Public),
     // One-time link for the first administrator (the token is the credential).
     rule("GET", "/setup/{token}", Public),
     rule("POST", "/setup/{token}", Public),
@@ -98,6 +114,7 @@ pub const RULES: &[Rule] = &[
     // Static files and the health check.
     rule("GET", "/static/app.css", Public),
     rule("GET", "/static/documents.css", Public),
+    rule("GET", "/static/live.js", Public),
     rule("GET", "/healthz", Public),
     // Citizens' one-time access export (the token is the credential).
     rule("GET", "/auskunft/{token}", Public),
@@ -122,6 +139,7 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/v1/privacy/citizens/{id}/erase", Api(PRIVACY)),
     rule("GET", "/api/v1/privacy/citizens/{id}/export", Api(PRIVACY)),
     rule("GET", "/api/v1/privacy/audit", Api(PRIVACY)),
+    rule("GET", "/api/v1/reports/response-times", Api(REPORTS)),
     rule("GET", "/api/v1/openapi.json", Public),
     // Unknown API paths answer a JSON 404 to everybody.
     rule("ANY", "/api/v1/{*rest}", Public),

@@ -1,4 +1,4 @@
-//! Embedded static files (stylesheet) and the health check.
+//! Embedded static files (stylesheet, the live view's script) and the health check.
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -9,10 +9,12 @@ use axum::Router;
 use crate::AppState;
 
 const APP_CSS: &str = include_str!("../../static/app.css");
+const LIVE_JS: &str = include_str!("../../static/live.js");
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(app_css))
+        .route("/static/live.js", get(live_js))
         .route("/healthz", get(healthz))
 }
 
@@ -24,6 +26,18 @@ async fn app_css() -> Response {
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
         APP_CSS,
+    )
+        .into_response()
+}
+
+/// The live view's progressive enhancement (same origin, so the CSP's `script-src 'self'` admits it).
+async fn live_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        LIVE_JS,
     )
         .into_response()
 }

@@ -1,6 +1,7 @@
 //! Translations of every visible UI string: German first, English second, looked up by key.
 
 mod privacy;
+mod schedule;
 mod security;
 
 /// A UI language. German is the default for everyone; English is chosen per staff member.
@@ -224,6 +225,7 @@ fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static 
         .iter()
         .chain(privacy::TABLE.iter())
         .chain(security::TABLE.iter())
+        .chain(schedule::TABLE.iter())
 }
 
 /// A language handle for templates: `{{ tr.t("inbox.title") }}`.
@@ -298,6 +300,10 @@ mod tests {
             include_str!("privacy/find.rs"),
             include_str!("privacy/citizen.rs"),
             include_str!("privacy/audit_log.rs"),
+            include_str!("../../templates/live.html"),
+            include_str!("../../templates/reports.html"),
+            include_str!("live.rs"),
+            include_str!("../reports/mod.rs"),
         ];
         let prefixes = [
             "nav.",
@@ -320,6 +326,8 @@ mod tests {
             "error.",
             "privacy.",
             "retention.",
+            "live.",
+            "reports.",
         ];
         for src in sources {
             // Every `"word.word"` literal with a known prefix is a key, however the quotes pair up.

@@ -4,12 +4,14 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use rathaus_domain::schedule::ResponseStatus;
 use rathaus_domain::ConcernStatus;
-use rathaus_store::ConcernFilter;
+use rathaus_store::{now_ms, ConcernFilter};
 use serde::Deserialize;
 
 use super::auth::StaffSession;
 use super::i18n::Tr;
+use super::promise::{due_view, DueView};
 use super::view::{self, Chrome};
 use crate::AppState;
 
@@ -17,6 +19,8 @@ use crate::AppState;
 pub struct InboxQuery {
     status: Option<String>,
     channel: Option<String>,
+    /// "overdue": only concerns past their response target (any status but resolved).
+    due: Option<String>,
     msg: Option<String>,
 }
 
@@ -44,6 +48,14 @@ pub struct Row {
     pub last_activity_iso: String,
     /// "wird gelöscht am …" for resolved concerns.
     pub deleted_on: Option<String>,
+    /// Time left to the response-time promise, for open, unanswered concerns.
+    pub due: Option<DueView>,
+}
+
+/// Counts of concerns near or past their response target, for the line at the top.
+pub struct Alerts {
+    pub near_due: i64,
+    pub past_due: i64,
 }
 
 #[derive(Template)]
@@ -58,6 +70,9 @@ struct InboxPage {
     channels: Vec<ChannelOption>,
     rows: Vec<Row>,
     heading: String,
+    alerts: Alerts,
+    overdue_only: bool,
+    overdue_href: String,
 }
 
 pub async fn inbox(
@@ -77,19 +92,30 @@ pub async fn inbox(
         .unwrap_or(ConcernStatus::Open);
     // An empty select value means "all channels"; nonsense is treated the same.
     let channel_id = q.channel.as_deref().and_then(|c| c.parse::<i64>().ok());
+    let overdue_only = q.due.as_deref() == Some("overdue");
+    // Overdue concerns may be open or waiting for a reply; the filter looks at both, newest activity first.
     let filter = ConcernFilter {
-        status: Some(status),
+        status: (!overdue_only).then_some(status),
         channel_id,
-        limit: Some(200),
+        limit: Some(if overdue_only { 2000 } else { 200 }),
     };
-    let (concerns, counts, channels) = match tokio::try_join!(
+    let now = now_ms();
+    let (mut concerns, counts, channels, alerts) = match tokio::try_join!(
         state.store.list_concerns(mid, &filter),
         state.store.concern_counts(mid),
         state.store.channels(mid),
+        state.store.response_alerts(mid, now),
     ) {
         Ok(r) => r,
         Err(e) => return view::internal_error(tr, &e),
     };
+    if overdue_only {
+        concerns.retain(|c| {
+            c.status != ConcernStatus::Resolved
+                && c.response_status(now) == Some(ResponseStatus::Breached)
+        });
+        concerns.truncate(200);
+    }
     let (municipality, tz) = view::municipality(&state, mid).await;
     let channel_q = channel_id
         .map(|c| format!("&channel={c}"))
@@ -100,7 +126,7 @@ pub async fn inbox(
             href: format!("/inbox?status={}{channel_q}", s.as_str()),
             label: tr.t(view::status_key(*s)),
             count: *n,
-            current: *s == status,
+            current: *s == status && !overdue_only,
         })
         .collect();
     let channels = channels
@@ -114,6 +140,7 @@ pub async fn inbox(
     let rows = concerns
         .into_iter()
         .map(|c| Row {
+            due: due_view(&c, now, &tz, tr.lang),
             id: c.id,
             pseudonym: c.pseudonym,
             channel: format!("{} · {}", c.channel_kind.label(), c.channel_name),
@@ -136,17 +163,27 @@ pub async fn inbox(
         .collect();
     let mut back = format!("/inbox?status={}", status.as_str());
     back.push_str(&channel_q);
+    if overdue_only {
+        back.push_str("&due=overdue");
+    }
+    let heading_status = if overdue_only {
+        tr.t("inbox.overdue")
+    } else {
+        tr.t(view::status_key(status))
+    };
     let page = InboxPage {
         tr,
         chrome: Some(Chrome::new(&session.info, municipality, tr, &back)),
         flash: view::flash(tr, q.msg.as_deref()),
         error: None,
         status: status.as_str(),
-        heading: format!(
-            "{} – {}",
-            tr.t("inbox.title"),
-            tr.t(view::status_key(status))
-        ),
+        heading: format!("{} – {heading_status}", tr.t("inbox.title")),
+        alerts: Alerts {
+            near_due: alerts.near_due,
+            past_due: alerts.past_due,
+        },
+        overdue_only,
+        overdue_href: format!("/inbox?due=overdue{channel_q}"),
         tabs,
         channels,
         rows,

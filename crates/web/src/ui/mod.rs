@@ -7,9 +7,11 @@ mod concern;
 mod csrf;
 pub mod i18n;
 mod inbox;
+mod live;
 mod login;
 pub(crate) mod media;
 pub(crate) mod privacy;
+pub(crate) mod promise;
 mod setup;
 pub(crate) mod view;
 
@@ -34,6 +36,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/concerns/{id}/assign", post(concern::assign))
         .route("/concerns/{id}/status", post(concern::status))
         .route("/concerns/{id}/media/{media_id}", get(media::download))
+        .route("/sprechstunde", get(live::show))
+        .route("/sprechstunde/next", get(live::next))
         .route("/setup/{token}", get(setup::form).post(setup::create_admin))
         .merge(privacy::router())
         // Pages carry personal data: never keep them in a shared or browser cache.

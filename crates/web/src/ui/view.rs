@@ -20,6 +20,10 @@ pub struct Chrome {
     pub other_lang_label: &'static str,
     /// Whether the privacy center is offered (data-protection officers only).
     pub privacy: bool,
+    /// Whether the consultation-hour live view is offered (the matrix's `LIVE` roles).
+    pub live: bool,
+    /// Whether the reports are offered (the matrix's `REPORTS` roles).
+    pub reports: bool,
 }
 
 /// A municipality's display name and time zone, from the registry or (unconfigured) the store.
@@ -50,6 +54,8 @@ impl Chrome {
             other_lang,
             other_lang_label,
             privacy: session.role.is_privacy_officer(),
+            live: crate::security::access::LIVE.contains(&session.role),
+            reports: crate::security::access::REPORTS.contains(&session.role),
         }
     }
 }
