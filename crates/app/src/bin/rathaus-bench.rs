@@ -68,6 +68,9 @@ struct Args {
     /// Keep the scratch folder (database, configuration, server log).
     #[arg(long)]
     keep: bool,
+    /// Repeat the whole run (fresh server and database each time); goals are judged on the medians.
+    #[arg(long, default_value_t = 1)]
+    repeat: usize,
     /// Before each measurement wait up to this many seconds for the rest of the machine to be idle (0: do not wait).
     #[arg(long, default_value_t = 0)]
     wait_quiet: u64,
@@ -86,8 +89,8 @@ async fn main() {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    if args.events == 0 || args.concurrency == 0 || args.rate == 0 {
-        bail!("--events, --concurrency and --rate must be at least 1");
+    if args.events == 0 || args.concurrency == 0 || args.rate == 0 || args.repeat == 0 {
+        bail!("--events, --concurrency, --rate and --repeat must be at least 1");
     }
     let rate_events = args.rate_events.unwrap_or(args.rate as usize * 5).max(1);
     let server_exe = match &args.server {
@@ -104,6 +107,41 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Some(d) => d.clone(),
         None => std::env::temp_dir(),
     };
+    let mut runs = Vec::with_capacity(args.repeat);
+    for i in 0..args.repeat {
+        if args.repeat > 1 {
+            eprintln!("run {} of {}", i + 1, args.repeat);
+        }
+        let report = bench_once(&args, rate_events, &server_exe, &base).await?;
+        println!("\n{}", report.summary_table());
+        let disturbed = report.disturbed();
+        if !disturbed.is_empty() {
+            println!(
+                "caution: other processes were busy during {}",
+                disturbed.join(", ")
+            );
+        }
+        runs.push(report);
+    }
+    let all = Runs::new(runs)?;
+    if all.runs.len() > 1 {
+        println!("\n{}", all.goals_table());
+    }
+    let md = all.markdown();
+    if let Some(path) = &args.write {
+        std::fs::write(path, md).with_context(|| format!("writing {}", path.display()))?;
+        println!("report written to {}", path.display());
+    }
+    Ok(())
+}
+
+/// One run in a scratch folder (and scratch PostgreSQL database) of its own, cleaned up afterwards.
+async fn bench_once(
+    args: &Args,
+    rate_events: usize,
+    server_exe: &Path,
+    base: &Path,
+) -> anyhow::Result<Report> {
     let scratch = base.join(format!(
         "rathaus-bench-{}-{:08x}",
         std::process::id(),
@@ -115,7 +153,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Some(url) => Some(PgScratch::create(url).await?),
         None => None,
     };
-    let result = bench(&args, rate_events, &server_exe, &scratch, pg.as_ref()).await;
+    let result = bench(args, rate_events, server_exe, &scratch, pg.as_ref()).await;
     if let Some(pg) = &pg {
         if let Err(e) = pg.drop_database().await {
             eprintln!(
@@ -132,21 +170,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             scratch.display()
         );
     }
-    let report = result?;
-    let md = report.markdown();
-    println!("\n{}", report.summary_table());
-    let disturbed = report.disturbed();
-    if !disturbed.is_empty() {
-        println!(
-            "caution: other processes were busy during {}",
-            disturbed.join(", ")
-        );
-    }
-    if let Some(path) = &args.write {
-        std::fs::write(path, md).with_context(|| format!("writing {}", path.display()))?;
-        println!("report written to {}", path.display());
-    }
-    Ok(())
+    result
 }
 
 fn sibling_server() -> anyhow::Result<PathBuf> {
@@ -1274,6 +1298,9 @@ fn reproduce_command(args: &Args, rate_events: usize) -> String {
     if rate_events != args.rate as usize * 5 {
         let _ = write!(out, " --rate-events {rate_events}");
     }
+    if args.repeat > 1 {
+        let _ = write!(out, " --repeat {}", args.repeat);
+    }
     if args.wait_quiet > 0 {
         let _ = write!(out, " --wait-quiet {}", args.wait_quiet);
     }
@@ -1471,7 +1498,8 @@ impl Report {
         out
     }
 
-    fn markdown(&self) -> String {
+    /// The report around this run's figures; `goals` and `runs` come from all runs ([`Runs`]).
+    fn markdown(&self, goals: &str, runs: &str, figures_title: &str) -> String {
         let mut md = String::new();
         let _ = writeln!(md, "# Benchmarks\n");
         let _ = writeln!(
@@ -1495,8 +1523,15 @@ impl Report {
                 disturbed.join(", ")
             );
         }
-        let _ = writeln!(md, "## Goals\n\n{}", self.goals_table());
-        let _ = writeln!(md, "## Figures\n\n{}", self.summary_table_without_goals());
+        let _ = writeln!(md, "## Goals\n\n{goals}");
+        if !runs.is_empty() {
+            let _ = writeln!(md, "## All runs\n\n{runs}");
+        }
+        let _ = writeln!(
+            md,
+            "## {figures_title}\n\n{}",
+            self.summary_table_without_goals()
+        );
         let _ = writeln!(
             md,
             "Latency percentiles are over accepted (HTTP 200) webhooks only.\n"
@@ -1679,12 +1714,141 @@ impl Report {
         md
     }
 
+    /// The most any other process used of a core during one of the measurements.
+    fn other_peak_share(&self) -> Option<f64> {
+        [
+            (self.ceiling.cpu.other, self.ceiling.elapsed),
+            (self.max.cpu.other, self.max.wall),
+            (self.fixed.cpu.other, self.fixed.wall),
+        ]
+        .iter()
+        .filter_map(|(o, w)| Some(o.as_ref()? / w.as_secs_f64().max(1e-9)))
+        .reduce(f64::max)
+    }
+
     fn summary_table_without_goals(&self) -> String {
         let full = self.summary_table();
         match full.find("\n| Goal |") {
             Some(i) => full[..i].to_string(),
             None => full,
         }
+    }
+}
+
+/// All runs of one invocation; goals are judged on the medians (RSS: on the worst run).
+struct Runs {
+    runs: Vec<Report>,
+    /// The run with the median share of the ceiling, whose details the report shows.
+    median: usize,
+}
+
+impl Runs {
+    fn new(runs: Vec<Report>) -> anyhow::Result<Runs> {
+        if runs.is_empty() {
+            bail!("no runs");
+        }
+        let mut order: Vec<usize> = (0..runs.len()).collect();
+        order.sort_by(|a, b| {
+            runs[*a]
+                .share_of_ceiling()
+                .total_cmp(&runs[*b].share_of_ceiling())
+        });
+        let median = order[(order.len() - 1) / 2];
+        Ok(Runs { runs, median })
+    }
+
+    fn median_of(&self, f: impl Fn(&Report) -> f64) -> (f64, f64, f64) {
+        let mut v: Vec<f64> = self.runs.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        };
+        (median, v[0], v[n - 1])
+    }
+
+    fn goals_table(&self) -> String {
+        let n = self.runs.len();
+        if n == 1 {
+            return self.runs[0].goals_table();
+        }
+        let count = |f: fn(&Report) -> bool| self.runs.iter().filter(|r| f(r)).count();
+        let mut t = String::new();
+        let _ = writeln!(
+            t,
+            "| Goal | Target | Median of {n} runs | Range | Runs meeting it | Result |\n|---|---|---|---|---|---|"
+        );
+        let (share, lo, hi) = self.median_of(|r| r.share_of_ceiling() * 100.0);
+        let (intake, _, _) = self.median_of(|r| r.max.accepted_rate());
+        let (ceiling, _, _) = self.median_of(|r| r.ceiling.rate());
+        let _ = writeln!(
+            t,
+            "| Webhook intake vs. raw durable-insert ceiling | ≥ 50 % | {share:.0} % (intake {intake:.0}/s, ceiling {ceiling:.0}/s) | {lo:.0}–{hi:.0} % | {} of {n} | {} |",
+            count(Report::goal_share),
+            verdict(share >= GOAL_SHARE_OF_CEILING * 100.0)
+        );
+        let (p99, lo, hi) = self.median_of(|r| r.fixed.lat.p99.as_secs_f64() * 1000.0);
+        let held = self.runs.iter().all(|r| {
+            r.fixed.accepted == r.fixed.sent && r.fixed.accepted_rate() >= 0.95 * f64::from(r.rate)
+        });
+        let rate = self.runs[0].rate;
+        let _ = writeln!(
+            t,
+            "| p99 latency at {rate} events/s | < 50 ms | {p99:.1} ms{} | {lo:.1}–{hi:.1} ms | {} of {n} | {} |",
+            if held { "" } else { " (the rate was not held in every run)" },
+            count(Report::goal_latency),
+            verdict(held && p99 < GOAL_P99.as_secs_f64() * 1000.0)
+        );
+        let (_, lo, worst) =
+            self.median_of(|r| r.rss.peak_kib.map_or(f64::INFINITY, |k| k as f64 / 1024.0));
+        let _ = writeln!(
+            t,
+            "| Peak RSS of the server (VmHWM) | < 100 MiB | worst run {worst:.1} MiB | {lo:.1}–{worst:.1} MiB | {} of {n} | {} |",
+            count(Report::goal_rss),
+            verdict(worst < GOAL_RSS_KIB as f64 / 1024.0)
+        );
+        t
+    }
+
+    fn runs_table(&self) -> String {
+        if self.runs.len() == 1 {
+            return String::new();
+        }
+        let mut t = String::from(
+            "| Run | Ceiling rows/s | Intake accepted/s | Share | p99 (max throughput) | p99 at fixed rate | Peak RSS | Others' CPU (busiest measurement) |\n|---|---|---|---|---|---|---|---|\n",
+        );
+        for (i, r) in self.runs.iter().enumerate() {
+            let _ = writeln!(
+                t,
+                "| {}{} | {:.0} | {:.0} | {:.0} % | {} | {} | {} | {} |",
+                i + 1,
+                if i == self.median { " (median)" } else { "" },
+                r.ceiling.rate(),
+                r.max.accepted_rate(),
+                r.share_of_ceiling() * 100.0,
+                ms(r.max.lat.p99),
+                ms(r.fixed.lat.p99),
+                mib(r.rss.peak_kib),
+                r.other_peak_share()
+                    .map_or_else(|| "n/a".into(), |s| format!("{:.0} % of a core", s * 100.0))
+            );
+        }
+        t
+    }
+
+    fn markdown(&self) -> String {
+        let n = self.runs.len();
+        let title = if n == 1 {
+            "Figures".to_string()
+        } else {
+            format!(
+                "Figures of run {} (the median run by share of the ceiling)",
+                self.median + 1
+            )
+        };
+        self.runs[self.median].markdown(&self.goals_table(), &self.runs_table(), &title)
     }
 }
 
