@@ -15,11 +15,13 @@ mod error;
 mod inbox;
 mod jobs;
 mod keys;
+mod mfa;
 mod municipalities;
 mod privacy_queries;
 mod requests;
 mod response_times;
 mod retention;
+mod sessions;
 mod staff;
 mod throttle;
 
@@ -34,6 +36,7 @@ pub use db::Backend;
 pub use erasure::{ErasureRecord, ErasureSummary, ErasureTarget};
 pub use error::StoreError;
 pub use jobs::{ClaimedJob, InboundItem, JobKind};
+pub use mfa::{normalize_recovery_code, TotpEnrolment};
 pub use municipalities::{ChannelRow, MunicipalityRow};
 pub use privacy_queries::{CitizenActivity, PrivacyNotice};
 pub use requests::{
@@ -42,6 +45,7 @@ pub use requests::{
 };
 pub use response_times::{PromiseRecord, QueueEntry, ResponseAlerts};
 pub use retention::PurgeReport;
+pub use sessions::{session_reference, NewSession, PendingLogin, SessionSummary};
 pub use staff::{ApiTokenInfo, Role, SessionInfo, StaffMember};
 pub use throttle::{LoginFailures, LOGIN_FAILURE_RETENTION_MS};
 

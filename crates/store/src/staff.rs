@@ -91,7 +91,7 @@ pub struct ApiTokenInfo {
 }
 
 /// Tokens are random and long, so a plain SHA-256 is enough to store them safely.
-fn token_hash(token: &str) -> Vec<u8> {
+pub(crate) fn token_hash(token: &str) -> Vec<u8> {
     hex::decode(sha256_hex(token.as_bytes())).unwrap_or_default()
 }
 
@@ -163,6 +163,21 @@ impl Store {
                     .await?
                 }
             };
+            // A changed role ends the member's sessions there: no session id outlives a privilege change.
+            let old_role: Option<String> = sqlx::query_scalar(
+                "SELECT role FROM memberships WHERE staff_id = $1 AND municipality_id = $2",
+            )
+            .bind(id)
+            .bind(municipality_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if old_role.is_some_and(|r| r != role.as_str()) {
+                sqlx::query("DELETE FROM sessions WHERE staff_id = $1 AND municipality_id = $2")
+                    .bind(id)
+                    .bind(municipality_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             sqlx::query(
                 "INSERT INTO memberships (staff_id, municipality_id, role) VALUES ($1, $2, $3) \
                  ON CONFLICT (staff_id, municipality_id) DO UPDATE SET role = excluded.role",
@@ -278,7 +293,7 @@ impl Store {
             sqlx::query_as(
                 "SELECT s.staff_id, st.email, st.display_name, st.language, s.municipality_id, m.role FROM sessions s \
                  JOIN staff st ON st.id = s.staff_id JOIN memberships m ON m.staff_id = s.staff_id AND m.municipality_id = s.municipality_id \
-                 WHERE s.id_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
+                 WHERE s.id_hash = $1 AND s.mfa_pending = 0 AND s.expires_at > $2 AND s.last_seen_at > $3",
             )
             .bind(&hash)
             .bind(now)

@@ -1,6 +1,8 @@
-//! Staff sign-in security on both backends: login failure counts per account and address.
+//! Staff sign-in security on both backends: failed-login counts, the second factor, recovery codes, sessions.
 
-use rathaus_store::{LoginFailures, LOGIN_FAILURE_RETENTION_MS};
+use rathaus_store::{
+    session_reference, LoginFailures, NewSession, Role, LOGIN_FAILURE_RETENTION_MS,
+};
 
 use crate::backends;
 
@@ -76,5 +78,247 @@ async fn login_failures_count_per_account_and_address_and_reset_per_account() {
             .await
             .unwrap();
         assert_eq!((f.account_count, f.ip_count), (0, 0), "{}", t.name);
+    }
+}
+
+async fn member(s: &rathaus_store::Store, email: &str, role: Role) -> (i64, i64) {
+    let m = s
+        .ensure_municipality("musterstadt", "Musterstadt", "Europe/Berlin", T0)
+        .await
+        .unwrap();
+    let id = s
+        .upsert_staff(m.id, email, "Anna", Some("hash"), role, T0)
+        .await
+        .unwrap();
+    (m.id, id)
+}
+
+#[tokio::test]
+async fn totp_secrets_are_sealed_confirmed_once_and_steps_never_accepted_twice() {
+    for t in backends::all().await {
+        let s = &t.store;
+        let (_, anna) = member(s, "anna@x.de", Role::Admin).await;
+        let (_, bob) = member(s, "bob@x.de", Role::Agent).await;
+        assert!(s.totp(anna).await.unwrap().is_none());
+        assert!(!s.totp_enabled(anna).await.unwrap());
+
+        s.begin_totp(anna, b"first secret 20 byte", T0)
+            .await
+            .unwrap();
+        s.begin_totp(anna, b"other secret 20 byte", T0 + 1)
+            .await
+            .unwrap();
+        let e = s.totp(anna).await.unwrap().unwrap();
+        assert_eq!(e.secret, b"other secret 20 byte", "{}", t.name);
+        assert!(!e.confirmed);
+        assert!(!s.use_totp_step(anna, 5).await.unwrap(), "unconfirmed");
+        assert!(!s.totp_enabled(anna).await.unwrap());
+
+        assert!(s.confirm_totp(anna, 100, T0 + 2).await.unwrap());
+        assert!(!s.confirm_totp(anna, 101, T0 + 3).await.unwrap(), "once");
+        assert!(s.totp_enabled(anna).await.unwrap());
+        assert!(
+            s.begin_totp(anna, b"attacker secret 20by", T0 + 4)
+                .await
+                .is_err(),
+            "{}: a confirmed secret is not replaced",
+            t.name
+        );
+        assert!(!s.use_totp_step(anna, 100).await.unwrap(), "replay");
+        assert!(!s.use_totp_step(anna, 99).await.unwrap(), "older step");
+        assert!(s.use_totp_step(anna, 101).await.unwrap());
+        assert!(!s.use_totp_step(anna, 101).await.unwrap(), "replay");
+        assert!(!s.use_totp_step(bob, 500).await.unwrap(), "bob has none");
+
+        // The secret never sits in the database in clear.
+        let e = s.totp(anna).await.unwrap().unwrap();
+        assert_eq!(
+            (e.secret.as_slice(), e.confirmed, e.last_step),
+            (&b"other secret 20 byte"[..], true, Some(101))
+        );
+        let count_clear = count(
+            &t,
+            "SELECT COUNT(*) FROM staff_totp WHERE secret_enc = $1",
+            b"other secret 20 byte",
+        )
+        .await;
+        assert_eq!(count_clear, 0);
+
+        s.disable_totp(anna).await.unwrap();
+        assert!(s.totp(anna).await.unwrap().is_none());
+    }
+}
+
+async fn count(t: &backends::TestStore, sql: &str, bytes: &[u8]) -> i64 {
+    if t.url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
+        let n = sqlx::query_scalar(sql)
+            .bind(bytes)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        n
+    } else {
+        let pool = sqlx::SqlitePool::connect(&t.url).await.unwrap();
+        let n = sqlx::query_scalar(sql)
+            .bind(bytes)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        n
+    }
+}
+
+#[tokio::test]
+async fn recovery_codes_are_hashed_per_member_and_work_once() {
+    for t in backends::all().await {
+        let s = &t.store;
+        let (_, anna) = member(s, "anna@x.de", Role::Dpo).await;
+        let (_, bob) = member(s, "bob@x.de", Role::Agent).await;
+        let codes = vec![
+            "abcd-efgh-ijkl-mnop".to_string(),
+            "qrst-uvwx-yz23-4567".to_string(),
+        ];
+        s.replace_recovery_codes(anna, &codes).await.unwrap();
+        assert_eq!(s.recovery_codes_left(anna).await.unwrap(), 2);
+        assert!(!s
+            .use_recovery_code(bob, "abcd-efgh-ijkl-mnop", T0)
+            .await
+            .unwrap());
+        assert!(s
+            .use_recovery_code(anna, " ABCD efgh-IJKL mnop ", T0)
+            .await
+            .unwrap());
+        assert!(
+            !s.use_recovery_code(anna, "abcdefghijklmnop", T0)
+                .await
+                .unwrap(),
+            "{}: once",
+            t.name
+        );
+        assert!(!s.use_recovery_code(anna, "", T0).await.unwrap());
+        assert_eq!(s.recovery_codes_left(anna).await.unwrap(), 1);
+        assert_eq!(
+            count(
+                &t,
+                "SELECT COUNT(*) FROM staff_recovery_codes WHERE code_hash = $1",
+                b"qrst-uvwx-yz23-4567"
+            )
+            .await,
+            0
+        );
+        // New codes replace the old ones.
+        s.replace_recovery_codes(anna, &["zzzz".to_string()])
+            .await
+            .unwrap();
+        assert!(!s
+            .use_recovery_code(anna, "qrst-uvwx-yz23-4567", T0)
+            .await
+            .unwrap());
+        assert_eq!(s.recovery_codes_left(anna).await.unwrap(), 1);
+        s.disable_totp(anna).await.unwrap();
+        assert_eq!(s.recovery_codes_left(anna).await.unwrap(), 0);
+    }
+}
+
+#[tokio::test]
+async fn pending_sessions_open_nothing_and_sessions_are_listed_and_ended() {
+    for t in backends::all().await {
+        let s = &t.store;
+        let (m, anna) = member(s, "anna@x.de", Role::Agent).await;
+        let new = |token, pending, now| NewSession {
+            token,
+            staff_id: anna,
+            municipality_id: m,
+            now,
+            expires_at: now + 60 * MIN,
+            mfa_pending: pending,
+            client_ip: Some("192.0.2.0"),
+            user_agent: Some("Firefox, Linux"),
+        };
+        s.start_session(&new("pending", true, T0)).await.unwrap();
+        assert!(
+            s.session("pending", T0 + 1, 30 * MIN)
+                .await
+                .unwrap()
+                .is_none(),
+            "{}",
+            t.name
+        );
+        let p = s.pending_login("pending", T0 + 1).await.unwrap().unwrap();
+        assert_eq!(
+            (p.staff_id, p.municipality_id, p.email.as_str()),
+            (anna, m, "anna@x.de")
+        );
+        assert!(
+            s.pending_login("pending", T0 + 61 * MIN)
+                .await
+                .unwrap()
+                .is_none(),
+            "expired"
+        );
+
+        s.start_session(&new("one", false, T0)).await.unwrap();
+        s.start_session(&new("two", false, T0 + MIN)).await.unwrap();
+        assert!(s.pending_login("one", T0 + 1).await.unwrap().is_none());
+        assert!(s
+            .session("one", T0 + 2 * MIN, 30 * MIN)
+            .await
+            .unwrap()
+            .is_some());
+        let list = s
+            .staff_sessions(anna, T0 + 3 * MIN, 30 * MIN)
+            .await
+            .unwrap();
+        assert_eq!(list.len(), 2, "{}: the pending login is not listed", t.name);
+        assert_eq!(
+            list[0].reference,
+            session_reference("one"),
+            "most recently used first"
+        );
+        assert_eq!(list[0].client_ip.as_deref(), Some("192.0.2.0"));
+        assert_eq!(list[1].user_agent.as_deref(), Some("Firefox, Linux"));
+
+        let (_, bob) = member(s, "bob@x.de", Role::Agent).await;
+        assert!(
+            !s.end_session(bob, &session_reference("two")).await.unwrap(),
+            "not bob's"
+        );
+        assert!(!s.end_session(anna, "not hex").await.unwrap());
+        assert!(s
+            .end_session(anna, &session_reference("two"))
+            .await
+            .unwrap());
+        assert!(s
+            .session("two", T0 + 3 * MIN, 30 * MIN)
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(s.end_all_sessions(anna).await.unwrap(), 2);
+        assert!(s
+            .session("one", T0 + 3 * MIN, 30 * MIN)
+            .await
+            .unwrap()
+            .is_none());
+
+        // A changed role ends the sessions in that municipality; the same role keeps them.
+        s.start_session(&new("three", false, T0)).await.unwrap();
+        member(s, "anna@x.de", Role::Agent).await;
+        assert!(s
+            .session("three", T0 + 1, 30 * MIN)
+            .await
+            .unwrap()
+            .is_some());
+        member(s, "anna@x.de", Role::Admin).await;
+        assert!(
+            s.session("three", T0 + 2, 30 * MIN)
+                .await
+                .unwrap()
+                .is_none(),
+            "{}",
+            t.name
+        );
     }
 }

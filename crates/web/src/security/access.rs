@@ -15,13 +15,15 @@ pub enum Access {
     Account,
     /// An API bearer token whose role is listed.
     Api(&'static [Role]),
+    /// A login whose password was right and that waits for its second factor (nothing else gets in).
+    SecondStep,
 }
 
 impl Access {
     /// Whether `role` passes this rule (public rules admit everybody, signed in or not).
     pub fn admits(self, role: Role) -> bool {
         match self {
-            Access::Public | Access::Account => true,
+            Access::Public | Access::Account | Access::SecondStep => true,
             Access::Staff(roles) | Access::Api(roles) => roles.contains(&role),
         }
     }
@@ -62,7 +64,10 @@ pub const LIVE: &[Role] = ANSWER;
 /// share the CSV).
 pub const REPORTS: &[Role] = &[Admin, Role::Viewer];
 
-use Access::{Account, Api, Public, Staff};
+/// Roles for which the second factor is optional, so they may also switch it off again.
+pub const SECOND_FACTOR_OPTIONAL: &[Role] = &[Role::Editor, Agent, Host, Role::Viewer];
+
+use Access::{Account, Api, Public, SecondStep, Staff};
 
 /// Every route of the server. The guard refuses a route that is missing here, and the route-matrix test
 /// fails for a registered route without a line (and for a line without a route).
@@ -73,6 +78,21 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/login", Public),
     rule("POST", "/logout", Public),
     rule("POST", "/language", Account),
+    // The second sign-in step.
+    rule("GET", "/login/mfa", SecondStep),
+    rule("POST", "/login/mfa", SecondStep),
+    // The member's own account: second factor and sessions.
+    rule("GET", "/account/mfa", Account),
+    rule("POST", "/account/mfa", Account),
+    rule("POST", "/account/mfa/recovery-codes", Account),
+    rule(
+        "POST",
+        "/account/mfa/disable",
+        Staff(SECOND_FACTOR_OPTIONAL),
+    ),
+    rule("GET", "/account/sessions", Account),
+    rule("POST", "/account/sessions/{reference}/end", Account),
+    rule("POST", "/account/sessions/end-all", Account),
     // Concerns.
     rule("GET", "/inbox", Staff(READ_CONCERNS)),
     rule("GET", "/concerns/{id}", Staff(READ_CONCERNS)),
@@ -145,6 +165,12 @@ pub const RULES: &[Rule] = &[
     rule("ANY", "/api/v1/{*rest}", Public),
 ];
 
+/// Whether a role must sign in with a second factor. Until it is set up, such a member reaches only the
+/// `Account` routes (to set it up). Other roles may use it; a per-municipality rule can widen this later.
+pub fn second_factor_required(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Dpo)
+}
+
 /// What the matrix says about a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lookup {
@@ -189,6 +215,10 @@ mod tests {
         assert_eq!(READ_CONCERNS, roles(Role::can_read_concerns));
         assert_eq!(ANSWER, roles(Role::can_answer));
         assert_eq!(PRIVACY, roles(Role::is_privacy_officer));
+        assert_eq!(
+            SECOND_FACTOR_OPTIONAL,
+            roles(|r| !second_factor_required(r))
+        );
         assert_eq!(DOCUMENTS, roles(|r| r != Role::Viewer));
     }
 

@@ -1,4 +1,4 @@
-//! The client's address: the TCP peer, or the rightmost `X-Forwarded-For` entry when a local reverse proxy is the peer.
+//! Who the client is: its address (the TCP peer, or a local proxy's last `X-Forwarded-For` entry) and browser.
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
@@ -45,6 +45,38 @@ pub fn throttle_key(ip: IpAddr) -> String {
             format!("{net}/64")
         }
     }
+}
+
+/// A short, coarse description of a browser for the session list, e.g. "Firefox, Windows".
+/// Only these words are stored, never the whole `User-Agent` header.
+pub fn user_agent_summary(ua: &str) -> String {
+    let browser = if ua.contains("Edg/") {
+        "Edge"
+    } else if ua.contains("Firefox/") {
+        "Firefox"
+    } else if ua.contains("Chrome/") || ua.contains("Chromium/") {
+        "Chrome"
+    } else if ua.contains("Safari/") {
+        "Safari"
+    } else if ua.contains("curl/") || ua.contains("reqwest") {
+        "Programm"
+    } else {
+        "?"
+    };
+    let system = if ua.contains("Android") {
+        "Android"
+    } else if ua.contains("iPhone") || ua.contains("iPad") {
+        "iOS"
+    } else if ua.contains("Windows") {
+        "Windows"
+    } else if ua.contains("Mac OS X") || ua.contains("Macintosh") {
+        "macOS"
+    } else if ua.contains("Linux") || ua.contains("X11") {
+        "Linux"
+    } else {
+        "?"
+    };
+    format!("{browser}, {system}")
 }
 
 /// The client's address as an extractor that never fails.
@@ -101,6 +133,18 @@ mod tests {
             client_addr(&parts("[::ffff:192.0.2.1]:80", &[])),
             ip("192.0.2.1")
         );
+    }
+
+    #[test]
+    fn user_agents_shrink_to_browser_and_system() {
+        let firefox =
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+        assert_eq!(user_agent_summary(firefox), "Firefox, Windows");
+        let edge = "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36 Edg/131.0";
+        assert_eq!(user_agent_summary(edge), "Edge, Windows");
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
+        assert_eq!(user_agent_summary(iphone), "Safari, iOS");
+        assert_eq!(user_agent_summary(""), "?, ?");
     }
 
     #[test]

@@ -3,13 +3,16 @@
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 
-use super::access::{lookup, Access, Lookup};
+use super::access::{lookup, second_factor_required, Access, Lookup};
 use crate::api::auth::ApiSession;
 use crate::api::errors::ApiError;
-use crate::ui::{view, StaffSession};
+use crate::ui::auth::cookie_value;
+use crate::ui::i18n::{Lang, Tr};
+use crate::ui::{session_cookie_name, view, StaffSession};
 use crate::AppState;
+use rathaus_store::now_ms;
 
 /// Applied with `Router::route_layer`, so it sees the matched route pattern of every request.
 pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -35,6 +38,18 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
         )
             .into_response(),
         Lookup::Found(Access::Public) => next.run(req).await,
+        Lookup::Found(Access::SecondStep) => {
+            let name = session_cookie_name(state.settings.secure_cookies);
+            let pending = match cookie_value(req.headers(), name) {
+                Some(token) => state.store.pending_login(token, now_ms()).await,
+                None => Ok(None),
+            };
+            match pending {
+                Ok(Some(_)) => next.run(req).await,
+                Ok(None) => Redirect::to("/login").into_response(),
+                Err(e) => view::internal_error(Tr::new(Lang::De), &e),
+            }
+        }
         Lookup::Found(access @ (Access::Staff(_) | Access::Account)) => {
             let (mut parts, body) = req.into_parts();
             let session = match StaffSession::from_request_parts(&mut parts, &state).await {
@@ -45,6 +60,15 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
                 tracing::warn!(route = %pattern, role = session.info.role.as_str(), "route refused to this role");
                 let chrome = session.chrome(&state, "/inbox").await;
                 return view::forbidden(session.tr(), Some(chrome));
+            }
+            // A role that must use a second factor works only once it is set up; until then only its own
+            // account pages (where it is set up) are open.
+            if matches!(access, Access::Staff(_)) && second_factor_required(session.info.role) {
+                match state.store.totp_enabled(session.info.staff_id).await {
+                    Ok(true) => {}
+                    Ok(false) => return Redirect::to("/account/mfa").into_response(),
+                    Err(e) => return view::internal_error(session.tr(), &e),
+                }
             }
             parts.extensions.insert(session);
             next.run(Request::from_parts(parts, body)).await

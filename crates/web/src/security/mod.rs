@@ -4,3 +4,4 @@ pub mod access;
 pub mod client;
 pub mod guard;
 pub mod throttle;
+pub mod totp;

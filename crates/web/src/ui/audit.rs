@@ -7,6 +7,13 @@ pub const LOGIN_OK: &str = "login.ok";
 pub const LOGIN_FAILED: &str = "login.failed";
 /// Too many failed logins: the account or the address is locked for a while (details say which).
 pub const LOGIN_LOCKED: &str = "login.locked";
+/// A sign-in completed with a recovery code instead of the app's code.
+pub const LOGIN_RECOVERY_CODE: &str = "login.recovery_code";
+pub const MFA_ENABLED: &str = "mfa.enabled";
+pub const MFA_DISABLED: &str = "mfa.disabled";
+pub const MFA_RECOVERY_CODES: &str = "mfa.recovery_codes";
+pub const SESSION_ENDED: &str = "session.ended";
+pub const SESSIONS_ENDED_ALL: &str = "session.ended_all";
 pub const CONCERN_READ: &str = "concern.read";
 pub const CONCERN_REPLY: &str = "concern.reply";
 pub const CONCERN_NOTE: &str = "concern.note";

@@ -186,10 +186,12 @@ pub async fn login_form(Query(q): Query<LoginQuery>) -> Response {
     )
 }
 
-pub async fn logout(State(state): State<AppState>, session: Option<StaffSession>) -> Response {
-    if let Some(s) = session {
-        if let Err(e) = state.store.delete_session(&s.token).await {
-            return view::internal_error(s.tr(), &e);
+/// Ends the session behind the cookie, whatever state it is in (also a login waiting for its code).
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let name = session_cookie_name(state.settings.secure_cookies);
+    if let Some(token) = cookie_value(&headers, name) {
+        if let Err(e) = state.store.delete_session(token).await {
+            return view::internal_error(Tr::new(Lang::De), &e);
         }
     }
     (

@@ -1,7 +1,7 @@
-//! Signing in: the password step with throttling per account and address, then the session.
+//! Signing in: the password step with throttling per account and address, then a fresh session or the code step.
 
 use axum::extract::State;
-use axum::http::header::{self, HeaderValue};
+use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -9,8 +9,9 @@ use rathaus_store::{now_ms, truncate_ip, AuditEvent};
 use serde::Deserialize;
 
 use super::audit::{self, Actor};
-use super::auth::{set_cookie, LoginPage};
+use super::auth::LoginPage;
 use super::i18n::{Lang, Tr};
+use super::sessions::{self, Origin};
 use super::view;
 use crate::security::client::{throttle_key, ClientAddr};
 use crate::security::throttle::{self, Lock, ACCOUNT_WINDOW_MS, IP_WINDOW_MS};
@@ -135,6 +136,7 @@ fn failed_page(tr: Tr, email: &str) -> Response {
 pub async fn submit(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let tr = Tr::new(Lang::from_code(&form.lang));
@@ -177,47 +179,50 @@ pub async fn submit(
     if let Err(e) = state.store.clear_login_failures(&attempt.email).await {
         tracing::error!(error = %e, "could not reset the failed-login counter");
     }
-    start_session(&state, tr, staff_id, municipality_id, attempt.audit_ip).await
+    let origin = Origin::new(attempt.audit_ip.clone(), &headers);
+    match state.store.totp_enabled(staff_id).await {
+        Ok(true) => {
+            // Password right, second factor to come: a short-lived session that opens only the code form.
+            match sessions::open(&state, staff_id, municipality_id, &origin, true).await {
+                Ok(cookie) => (
+                    [(header::SET_COOKIE, cookie)],
+                    Redirect::to(&format!("/login/mfa?lang={}", tr.code())),
+                )
+                    .into_response(),
+                Err(e) => view::internal_error(tr, &e),
+            }
+        }
+        Ok(false) => signed_in(&state, tr, staff_id, municipality_id, &origin, None).await,
+        Err(e) => view::internal_error(tr, &e),
+    }
 }
 
-/// A fresh session id for a fully signed-in member (never one the browser brought along).
-pub(super) async fn start_session(
+/// Completes a sign-in: a fresh session id (never one the browser brought along), audited.
+pub(super) async fn signed_in(
     state: &AppState,
     tr: Tr,
     staff_id: i64,
     municipality_id: i64,
-    audit_ip: Option<String>,
+    origin: &Origin,
+    details: Option<String>,
 ) -> Response {
-    let token = rathaus_crypto::random_token(32);
-    let now = now_ms();
-    let absolute = state.settings.session_absolute_ms;
-    if let Err(e) = state
-        .store
-        .create_session(&token, staff_id, municipality_id, now, now + absolute)
-        .await
-    {
-        return view::internal_error(tr, &e);
-    }
+    let cookie = match sessions::open(state, staff_id, municipality_id, origin, false).await {
+        Ok(c) => c,
+        Err(e) => return view::internal_error(tr, &e),
+    };
     tracing::info!(staff_id, "staff signed in");
     let actor = Actor {
         municipality_id,
         name: format!("staff:{staff_id}"),
-        ip: audit_ip,
+        ip: origin.ip.clone(),
     };
     audit::record_change(
         &state.store,
         &actor,
         audit::LOGIN_OK,
         format!("staff:{staff_id}"),
-        None,
+        details,
     )
     .await;
-    (
-        [(
-            header::SET_COOKIE,
-            set_cookie(state, &token, absolute / 1000),
-        )],
-        Redirect::to("/inbox"),
-    )
-        .into_response()
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/inbox")).into_response()
 }

@@ -2,16 +2,19 @@
 
 mod assets;
 pub(crate) mod audit;
-mod auth;
+pub(crate) mod auth;
 mod concern;
 mod csrf;
 pub mod i18n;
 mod inbox;
 mod live;
 mod login;
+mod login_mfa;
 pub(crate) mod media;
+mod mfa;
 pub(crate) mod privacy;
 pub(crate) mod promise;
+mod sessions;
 mod setup;
 pub(crate) mod view;
 
@@ -27,8 +30,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(auth::root))
         .route("/login", get(auth::login_form).post(login::submit))
+        .route("/login/mfa", get(login_mfa::form).post(login_mfa::submit))
         .route("/logout", post(auth::logout))
         .route("/language", post(auth::set_language))
+        .route("/account/mfa", get(mfa::show).post(mfa::confirm))
+        .route("/account/mfa/recovery-codes", post(mfa::renew_codes))
+        .route("/account/mfa/disable", post(mfa::disable))
+        .route("/account/sessions", get(sessions::list))
+        .route("/account/sessions/{reference}/end", post(sessions::end))
+        .route("/account/sessions/end-all", post(sessions::end_all))
         .route("/inbox", get(inbox::inbox))
         .route("/concerns/{id}", get(concern::show))
         .route("/concerns/{id}/reply", post(concern::reply))

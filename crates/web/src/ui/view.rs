@@ -228,6 +228,9 @@ pub fn flash(tr: Tr, code: Option<&str>) -> Option<String> {
         "language" => "flash.language",
         "logged_out" => "flash.logged_out",
         "setup_done" => "flash.setup_done",
+        "mfa_disabled" => "flash.mfa_disabled",
+        "session_ended" => "flash.session_ended",
+        "signed_out_everywhere" => "flash.signed_out_everywhere",
         _ => return None,
     };
     Some(tr.t(key).to_string())

@@ -171,6 +171,7 @@ fn concrete(path: &str, f: &Fixture) -> String {
         .replace("{media_id}", &f.media.to_string())
         .replace("{token}", "not-a-valid-token")
         .replace("{channel}", "beispieldorf-bot")
+        .replace("{slug}", "musterstadt")
         .replace("{kind}", "datenschutzhinweise")
         .replace("{*rest}", "nothing-here")
 }
@@ -244,6 +245,8 @@ async fn every_route_with_every_role_gets_what_the_matrix_says() {
                     rule.path == "/" || (status == anonymous_status && !to_login)
                 }
                 (Access::Staff(_) | Access::Account, Who::Anonymous) => to_login,
+                // Only a login waiting for its code gets in; a full session is no such login.
+                (Access::SecondStep, _) => to_login,
                 (Access::Api(_), Who::Anonymous) => status == 401,
                 (access, Who::Staff(role)) if access.admits(role) => {
                     !matches!(status, 401 | 403) && !to_login

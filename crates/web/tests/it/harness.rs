@@ -8,6 +8,8 @@ use rathaus_domain::{
 };
 use rathaus_hub::{Registry, TelegramChannelConfig, TenantConfig, WhatsAppChannelConfig};
 use rathaus_store::{now_ms, CitizenRef, Role, Store};
+use rathaus_web::security::access::second_factor_required;
+use rathaus_web::security::totp;
 use rathaus_web::{passwords::hash_password, AppState, WebSettings};
 use reqwest::header::{HeaderMap, HeaderValue};
 
@@ -15,6 +17,8 @@ pub const PASSWORD: &str = "sicheres Passwort 2026";
 pub const PHONE: &str = "4915112345678";
 pub const CITIZEN_NAME: &str = "Erika Mustermann";
 pub const HOUR_MS: i64 = 60 * 60 * 1000;
+/// The second-factor secret of every admin and data-protection officer made by [`App::staff`].
+pub const TOTP_SECRET: &[u8] = b"rathaus-test-secret!";
 
 pub struct App {
     pub base: String,
@@ -48,11 +52,16 @@ pub async fn start() -> App {
 
 /// As [`start`], with the public URL deciding cookie security (`https://` → `__Host-` and `Secure`).
 pub async fn start_at(public_url: &str) -> App {
+    start_with(public_url, |_| {}).await
+}
+
+/// As [`start_at`], with the two municipalities' configuration adjusted first (e.g. consultation hours).
+pub async fn start_with(public_url: &str, adjust: impl FnOnce(&mut [TenantConfig])) -> App {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/t.db", dir.path().display());
     let store = Store::open(&url, Key::generate()).await.unwrap();
     let now = now_ms();
-    let configs = [
+    let mut configs = [
         TenantConfig {
             settings: MunicipalitySettings::new("musterstadt", "Musterstadt"),
             whatsapp: vec![whatsapp("1001")],
@@ -69,6 +78,7 @@ pub async fn start_at(public_url: &str) -> App {
             }],
         },
     ];
+    adjust(&mut configs);
     let registry = Registry::build(&store, &configs, reqwest::Client::new(), now)
         .await
         .unwrap();
@@ -114,7 +124,8 @@ impl App {
 
     pub async fn staff(&self, municipality: i64, email: &str, role: Role) -> i64 {
         let name = email.split('@').next().unwrap().to_string();
-        self.store
+        let id = self
+            .store
             .upsert_staff(
                 municipality,
                 email,
@@ -124,7 +135,32 @@ impl App {
                 now_ms(),
             )
             .await
-            .unwrap()
+            .unwrap();
+        // Roles that must use a second factor get one with a known secret, as if enrolled long ago.
+        if second_factor_required(role) && !self.store.totp_enabled(id).await.unwrap() {
+            self.store
+                .begin_totp(id, TOTP_SECRET, now_ms())
+                .await
+                .unwrap();
+            assert!(self.store.confirm_totp(id, 0, now_ms()).await.unwrap());
+        }
+        id
+    }
+
+    /// A current TOTP code for a member enrolled by [`App::staff`] that was not used yet, if there is one
+    /// (the server accepts each 30-second step once, and one step either side of now).
+    pub async fn fresh_totp(&self, staff_id: i64) -> Option<String> {
+        let last = self
+            .store
+            .totp(staff_id)
+            .await
+            .unwrap()?
+            .last_step
+            .unwrap_or(0);
+        let now = totp::step_at(now_ms());
+        (now - 1..=now + 1)
+            .find(|s| *s > last)
+            .map(|s| totp::code_for_step(TOTP_SECRET, s))
     }
 
     pub async fn api_token(&self, municipality: i64, email: &str, role: Role) -> String {
@@ -243,7 +279,8 @@ impl App {
         (citizen.0, id, media_id.unwrap())
     }
 
-    /// Signs in through the form; returns the `Cookie` header value.
+    /// Signs in through the form (and the code step, if the member has a second factor); returns the
+    /// `Cookie` header value.
     pub async fn login(&self, email: &str) -> String {
         let res = self
             .http
@@ -254,6 +291,32 @@ impl App {
             .await
             .unwrap();
         assert_eq!(res.status().as_u16(), 303, "login of {email} failed");
+        let set = res.headers()["set-cookie"].to_str().unwrap();
+        let cookie = set.split(';').next().unwrap().to_string();
+        if !header(res.headers(), "location").starts_with("/login/mfa") {
+            return cookie;
+        }
+        let (staff_id, _) = self.store.staff_credentials(email).await.unwrap().unwrap();
+        let code = match self.fresh_totp(staff_id).await {
+            Some(code) => code,
+            // Every usable step is used up by earlier logins: a recovery code instead.
+            None => {
+                let code = "harness-recovery-code".to_string();
+                self.store
+                    .replace_recovery_codes(staff_id, std::slice::from_ref(&code))
+                    .await
+                    .unwrap();
+                code
+            }
+        };
+        let res = self
+            .post_form(&cookie, "/login/mfa", &[("code", code.as_str())])
+            .await;
+        assert_eq!(
+            res.status().as_u16(),
+            303,
+            "second factor of {email} failed"
+        );
         let set = res.headers()["set-cookie"].to_str().unwrap();
         set.split(';').next().unwrap().to_string()
     }

@@ -7,6 +7,7 @@ mod browser;
 mod documents;
 mod harness;
 mod login_throttle;
+mod mfa;
 mod privacy;
 mod privacy_audit;
 mod ui;

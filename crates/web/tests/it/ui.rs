@@ -342,6 +342,10 @@ async fn a_setup_link_creates_the_first_admin_once() {
     assert_eq!(res.status().as_u16(), 303);
     assert!(header(res.headers(), "location").starts_with("/login?msg=setup_done"));
     let cookie = app.login("anna@musterstadt.de").await;
+    // The first admin sets up the second factor before anything else.
+    let (status, _) = app.get_page(&cookie, "/inbox").await;
+    assert_eq!(status, 303);
+    let (cookie, _, _) = crate::mfa::enrol(&app, &cookie).await;
     let (status, body) = app.get_page(&cookie, "/inbox").await;
     assert_eq!(status, 200);
     assert!(body.contains("Anna Admin"));
