@@ -4,11 +4,13 @@
 mod access;
 mod api;
 mod browser;
+mod consultation;
 mod documents;
 mod harness;
 mod login_throttle;
 mod mfa;
 mod privacy;
 mod privacy_audit;
+mod reports;
 mod ui;
 mod ui_concern;
