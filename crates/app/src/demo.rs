@@ -14,6 +14,8 @@ use crate::simulate;
 pub const DEMO_PASSWORD: &str = "Musterstadt-Demo-2026";
 pub const DEMO_ADMIN: &str = "admin@musterstadt.de";
 pub const DEMO_AGENT: &str = "sachbearbeitung@musterstadt.de";
+pub const DEMO_HOST: &str = "buergermeister@musterstadt.de";
+pub const DEMO_VIEWER: &str = "controlling@musterstadt.de";
 pub const DEMO_PHONE_NUMBER_ID: &str = "106540352242922";
 pub const DEMO_APP_SECRET: &str = "demo-app-secret";
 pub const DEMO_TELEGRAM_SECRET: &str = "demo-webhook-secret";
@@ -97,7 +99,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let platform = FakePlatform::start()
         .await
         .context("starting the demo platform stand-in")?;
-    let config = demo_config(args.data_dir.clone(), &args.listen, &platform.base_url());
+    let mut config = demo_config(args.data_dir.clone(), &args.listen, &platform.base_url());
+    // Only the interactive demo gets a schedule; `demo_config` stays the base of the end-to-end tests.
+    add_demo_schedule(&mut config);
     let running = server::start(
         &config,
         Roles {
@@ -112,6 +116,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!();
     println!("Rathaus-Demo läuft / demo is running: {url}");
     println!("  Anmeldung / login: {DEMO_ADMIN} (Admin) oder/or {DEMO_AGENT} (Sachbearbeitung)");
+    println!("  Sprechstunde / consultation hour: {DEMO_HOST} → {url}/sprechstunde; Berichte / reports: {DEMO_VIEWER} → {url}/berichte");
+    println!("  Kalender / calendar: {url}/musterstadt/sprechstunden.ics");
     println!("  Passwort / password: {DEMO_PASSWORD}");
     println!("  Antworten gehen an einen lokalen Platzhalter für WhatsApp und Telegram / replies go to a local stand-in for WhatsApp and Telegram.");
     println!("Beenden mit Strg+C / stop with Ctrl+C");
@@ -119,6 +125,49 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     running.stop().await;
     drop(platform);
     Ok(())
+}
+
+/// Office hours in Saxony-Anhalt, the mayor's WhatsApp consultation hour on Tuesdays 14–18 and, so the
+/// live view has something to show whenever the demo starts, an extra slot running from an hour ago.
+fn add_demo_schedule(config: &mut Config) {
+    let Some(m) = config.municipality.first_mut() else {
+        return;
+    };
+    let day = |from: &str, to: &str| vec![format!("{from}-{to}")];
+    m.office_hours = Some(rathaus_domain::schedule::OfficeHoursConfig {
+        state: Some("ST".into()),
+        mon: day("08:00", "16:00"),
+        tue: vec!["08:00-12:00".into(), "13:00-18:00".into()],
+        wed: day("08:00", "16:00"),
+        thu: day("08:00", "16:00"),
+        fri: day("08:00", "12:00"),
+        ..Default::default()
+    });
+    let tz = jiff::tz::TimeZone::get(&m.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let now = jiff::Timestamp::now();
+    let local = |t: jiff::Timestamp| t.to_zoned(tz.clone());
+    let hours = |h: i64| {
+        now.checked_add(jiff::SignedDuration::from_hours(h))
+            .unwrap_or(now)
+    };
+    let (start, end) = (local(hours(-1)), local(hours(3)));
+    let extra = format!(
+        "{} {}-{}",
+        start.strftime("%Y-%m-%d"),
+        start.strftime("%H:%M"),
+        end.strftime("%H:%M")
+    );
+    m.consultation_hours
+        .push(rathaus_domain::schedule::ConsultationHourSettings {
+            name: "WhatsApp-Sprechstunde mit dem Bürgermeister".into(),
+            channels: vec!["whatsapp".into()],
+            rule: "FREQ=WEEKLY;BYDAY=TU".into(),
+            start: "14:00".into(),
+            end: "18:00".into(),
+            host: Some(DEMO_HOST.into()),
+            extra: vec![extra],
+            ..Default::default()
+        });
 }
 
 /// Demo staff and a few conversations, sent through the real webhook endpoints.
@@ -139,13 +188,33 @@ pub async fn seed(running: &server::Running, platform: &FakePlatform) -> anyhow:
             now_ms(),
         )
         .await?;
-    store
+    let agent = store
         .upsert_staff(
             m.id,
             DEMO_AGENT,
             "Sven Sachbearbeiter",
             Some(&hash),
             Role::Agent,
+            now_ms(),
+        )
+        .await?;
+    store
+        .upsert_staff(
+            m.id,
+            DEMO_HOST,
+            "Bernd Bürgermeister",
+            Some(&hash),
+            Role::Host,
+            now_ms(),
+        )
+        .await?;
+    store
+        .upsert_staff(
+            m.id,
+            DEMO_VIEWER,
+            "Carla Controlling",
+            Some(&hash),
+            Role::Viewer,
             now_ms(),
         )
         .await?;
@@ -242,6 +311,37 @@ pub async fn seed(running: &server::Running, platform: &FakePlatform) -> anyhow:
         simulate::post_telegram(&http, &base, "buergerbot", DEMO_TELEGRAM_SECRET, &body).await?;
         drain(running).await?;
     }
+
+    // Erika (the first concern) and Lena (Telegram) get an answer, so the report has figures; Max's
+    // photo still waits in the host's queue.
+    // The webhooks queue their updates: wait (briefly) until Lena's concern is filed.
+    let mut concerns = Vec::new();
+    for _ in 0..50 {
+        drain(running).await?;
+        concerns = store
+            .list_concerns(m.id, &rathaus_store::ConcernFilter::default())
+            .await?;
+        if concerns
+            .iter()
+            .any(|c| c.channel_kind == rathaus_domain::ChannelKind::Telegram)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    concerns.sort_by_key(|c| c.id);
+    let answered = concerns
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| *i == 0 || c.channel_kind == rathaus_domain::ChannelKind::Telegram);
+    for (_, c) in answered {
+        let text =
+            "Danke für Ihre Nachricht! Wir haben sie an die zuständige Stelle weitergegeben.";
+        if let Err(refused) = store.queue_reply(m.id, c.id, agent, text, now_ms()).await? {
+            tracing::warn!(concern = c.id, %refused, "demo reply refused");
+        }
+    }
+    drain(running).await?;
     Ok(())
 }
 
