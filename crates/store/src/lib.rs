@@ -17,6 +17,9 @@ mod jobs;
 mod keys;
 mod mfa;
 mod municipalities;
+mod news;
+mod post_images;
+mod posts;
 mod privacy_queries;
 mod requests;
 mod response_times;
@@ -38,6 +41,9 @@ pub use error::StoreError;
 pub use jobs::{ClaimedJob, InboundItem, JobKind};
 pub use mfa::{normalize_recovery_code, TotpEnrolment};
 pub use municipalities::{ChannelRow, MunicipalityRow};
+pub use news::NewsItem;
+pub use post_images::{NewPostImage, PostImage};
+pub use posts::{NewPost, PostRecord, PostStep, PostTransition, Publication, WEBSITE_CHANNEL};
 pub use privacy_queries::{CitizenActivity, PrivacyNotice};
 pub use requests::{
     CitizenExport, DataRequest, ExportConcern, ExportConsent, ExportMessage, EXPORT_LINK_VALID_MS,

@@ -4,5 +4,6 @@
 mod audit;
 mod backends;
 mod conformance;
+mod posts;
 mod response_times;
 mod security;
