@@ -4,8 +4,8 @@
 pub mod api;
 pub mod documents;
 pub mod headers;
-pub mod passwords;
 pub mod ical;
+pub mod passwords;
 pub mod public;
 pub mod reports;
 pub mod security;
@@ -30,6 +30,11 @@ pub struct WebSettings {
     pub secure_cookies: bool,
     pub session_idle_ms: i64,
     pub session_absolute_ms: i64,
+    /// A request (body included) that takes longer is answered 408: slow clients cannot hold workers.
+    pub request_timeout: std::time::Duration,
+    /// Per client address (in this process's memory).
+    pub api_rate: security::limits::Rate,
+    pub webhook_rate: security::limits::Rate,
 }
 
 impl WebSettings {
@@ -40,6 +45,16 @@ impl WebSettings {
             public_url,
             session_idle_ms: 30 * 60 * 1000,
             session_absolute_ms: 12 * 60 * 60 * 1000,
+            request_timeout: std::time::Duration::from_secs(30),
+            api_rate: security::limits::Rate {
+                per_second: 20.0,
+                burst: 200.0,
+            },
+            // Meta and Telegram deliver in bursts from a few addresses; generous, but not unlimited.
+            webhook_rate: security::limits::Rate {
+                per_second: 50.0,
+                burst: 500.0,
+            },
         }
     }
 }
@@ -56,6 +71,10 @@ pub struct AppState {
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
+    let limits = Arc::new(security::limits::RateLimits {
+        api: security::limits::RateLimiter::new(state.settings.api_rate),
+        webhooks: security::limits::RateLimiter::new(state.settings.webhook_rate),
+    });
     Router::new()
         .merge(webhooks::router())
         .merge(public::router())
@@ -69,7 +88,20 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security::guard::enforce,
         ))
+        // Before the guard: a flood of API or webhook requests is cut off before any lookup.
+        .route_layer(axum::middleware::from_fn_with_state(
+            limits,
+            security::limits::rate_limit,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            state.settings.request_timeout,
+        ))
+        .layer(axum::middleware::from_fn(security::limits::header_limits))
+        .layer(axum::middleware::from_fn_with_state(
+            state.settings.clone(),
+            headers::security_headers,
+        ))
         .with_state(state)
 }

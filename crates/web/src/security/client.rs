@@ -4,21 +4,25 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
-use axum::http::HeaderMap;
+use axum::http::{Extensions, HeaderMap};
 
 /// The client's address, if the server runs with connect info.
 ///
 /// A proxy on the same host (loopback peer) is trusted to append the address it saw to `X-Forwarded-For`;
 /// only that last entry is used, since anything before it was written by the client and may be forged.
 pub fn client_addr(parts: &Parts) -> Option<IpAddr> {
-    let peer = parts
-        .extensions
+    client_addr_of(&parts.extensions, &parts.headers)
+}
+
+/// [`client_addr`] from a request's extensions and headers.
+pub fn client_addr_of(extensions: &Extensions, headers: &HeaderMap) -> Option<IpAddr> {
+    let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()?
         .0
         .ip()
         .to_canonical();
     if peer.is_loopback() {
-        if let Some(forwarded) = forwarded_for(&parts.headers) {
+        if let Some(forwarded) = forwarded_for(headers) {
             return Some(forwarded);
         }
     }

@@ -1,7 +1,8 @@
-//! Server-side security controls: route × role matrix and guard, client addresses, login throttling.
+//! Server-side security controls: route × role matrix and guard, client addresses, login throttling, TOTP, limits.
 
 pub mod access;
 pub mod client;
 pub mod guard;
+pub mod limits;
 pub mod throttle;
 pub mod totp;

@@ -57,6 +57,19 @@ pub async fn start_at(public_url: &str) -> App {
 
 /// As [`start_at`], with the two municipalities' configuration adjusted first (e.g. consultation hours).
 pub async fn start_with(public_url: &str, adjust: impl FnOnce(&mut [TenantConfig])) -> App {
+    start_full(public_url, adjust, |_| {}).await
+}
+
+/// As [`start_at`], with the web settings adjusted first (limits, timeouts).
+pub async fn start_tuned(public_url: &str, tune: impl FnOnce(&mut WebSettings)) -> App {
+    start_full(public_url, |_| {}, tune).await
+}
+
+async fn start_full(
+    public_url: &str,
+    adjust: impl FnOnce(&mut [TenantConfig]),
+    tune: impl FnOnce(&mut WebSettings),
+) -> App {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/t.db", dir.path().display());
     let store = Store::open(&url, Key::generate()).await.unwrap();
@@ -90,7 +103,11 @@ pub async fn start_with(public_url: &str, adjust: impl FnOnce(&mut [TenantConfig
         store: store.clone(),
         registry: registry.clone(),
         worker: None,
-        settings: Arc::new(WebSettings::for_url(public_url)),
+        settings: Arc::new({
+            let mut settings = WebSettings::for_url(public_url);
+            tune(&mut settings);
+            settings
+        }),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -7,6 +7,7 @@ mod browser;
 mod consultation;
 mod documents;
 mod harness;
+mod limits;
 mod login_throttle;
 mod mfa;
 mod privacy;
