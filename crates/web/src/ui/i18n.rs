@@ -312,6 +312,7 @@ mod tests {
             include_str!("../../templates/reports.html"),
             include_str!("live.rs"),
             include_str!("../reports/mod.rs"),
+            include_str!("../reports/view_model.rs"),
         ];
         let prefixes = [
             "nav.",
