@@ -146,15 +146,15 @@ pub async fn start(
             worker: worker.clone(),
             settings: Arc::new(WebSettings::for_url(&public)),
         };
-        let app = rathaus_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let header_timeout = state.settings.header_read_timeout;
+        let app = rathaus_web::router(state);
         let mut rx = rx.clone();
         tasks.push(tokio::spawn(async move {
             let graceful = async move {
                 let _ = rx.wait_for(|stop| *stop).await;
             };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(graceful)
-                .await
+            // Peer addresses as connect info, and a deadline for request heads (slow clients).
+            if let Err(e) = rathaus_web::serve::serve(listener, app, header_timeout, graceful).await
             {
                 tracing::error!(error = %e, "HTTP server stopped with an error");
             }

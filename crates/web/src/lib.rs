@@ -9,6 +9,7 @@ pub mod passwords;
 pub mod public;
 pub mod reports;
 pub mod security;
+pub mod serve;
 pub mod ui;
 pub mod webhooks;
 
@@ -32,6 +33,9 @@ pub struct WebSettings {
     pub session_absolute_ms: i64,
     /// A request (body included) that takes longer is answered 408: slow clients cannot hold workers.
     pub request_timeout: std::time::Duration,
+    /// The request line and headers must arrive within this time, or the connection is closed
+    /// (slowloris); used by [`serve::serve`].
+    pub header_read_timeout: std::time::Duration,
     /// Per client address (in this process's memory).
     pub api_rate: security::limits::Rate,
     pub webhook_rate: security::limits::Rate,
@@ -46,6 +50,7 @@ impl WebSettings {
             session_idle_ms: 30 * 60 * 1000,
             session_absolute_ms: 12 * 60 * 60 * 1000,
             request_timeout: std::time::Duration::from_secs(30),
+            header_read_timeout: std::time::Duration::from_secs(10),
             api_rate: security::limits::Rate {
                 per_second: 20.0,
                 burst: 200.0,

@@ -112,10 +112,12 @@ async fn start_full(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        // With connect info, as in production: addresses feed the audit log, throttles and rate limits.
-        let app = rathaus_web::router(state)
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(listener, app).await.unwrap();
+        // The production server loop: peer addresses (audit log, throttles, rate limits), header timeout.
+        let header_timeout = state.settings.header_read_timeout;
+        let app = rathaus_web::router(state);
+        rathaus_web::serve::serve(listener, app, header_timeout, std::future::pending())
+            .await
+            .unwrap();
     });
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

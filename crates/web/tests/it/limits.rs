@@ -142,3 +142,41 @@ async fn the_api_and_webhooks_are_rate_limited_per_address() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_client_trickling_its_headers_is_disconnected() {
+    let app = start_tuned("http://127.0.0.1", |s| {
+        s.header_read_timeout = Duration::from_millis(700)
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    conn.write_all(b"GET /login HTTP/1.1\r\n").await.unwrap();
+    let started = std::time::Instant::now();
+    let mut closed = false;
+    for i in 0..20 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if conn
+            .write_all(format!("X-Slow-{i}: a\r\n").as_bytes())
+            .await
+            .is_err()
+        {
+            closed = true;
+            break;
+        }
+        let mut buf = [0u8; 256];
+        if let Ok(Ok(n)) =
+            tokio::time::timeout(Duration::from_millis(10), conn.read(&mut buf)).await
+        {
+            // 0 bytes: closed; anything else is an error answer and then the close.
+            let _ = n;
+            closed = true;
+            break;
+        }
+    }
+    assert!(closed, "the slow client must be cut off");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    // Everybody else is served as usual.
+    let res = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+}
