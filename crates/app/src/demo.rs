@@ -67,13 +67,22 @@ pub fn demo_config(data_dir: PathBuf, listen: &str, platform_base: &str) -> Conf
                 access_token: "demo-access-token".into(),
                 api_base: platform_base.into(),
                 api_version: "v23.0".into(),
+                display_phone_number: Some("+49 7000 123456".into()),
             }],
             telegram: vec![TelegramChannelConfig {
                 name: "buergerbot".into(),
                 bot_token: "123456:demo-bot-token".into(),
                 webhook_secret: DEMO_TELEGRAM_SECRET.into(),
                 api_base: platform_base.into(),
+                public_username: Some("MusterstadtBuergerBot".into()),
             }],
+            publishing: None,
+            mastodon: None,
+            bluesky: None,
+            facebook_page: None,
+            instagram: None,
+            x: None,
+            telegram_channel: None,
         }],
     }
 }
@@ -115,7 +124,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let url = running.url();
     println!();
     println!("Rathaus-Demo läuft / demo is running: {url}");
-    println!("  Anmeldung / login: {DEMO_ADMIN} (Admin) oder/or {DEMO_AGENT} (Sachbearbeitung)");
+    println!("  Anmeldung / login: {DEMO_AGENT} (Sachbearbeitung / case worker)");
+    println!("    oder/or {DEMO_ADMIN} (Admin: richtet zuerst die Zwei-Faktor-Anmeldung ein / sets up two-factor sign-in first)");
     println!("  Sprechstunde / consultation hour: {DEMO_HOST} → {url}/sprechstunde; Berichte / reports: {DEMO_VIEWER} → {url}/berichte");
     println!("  Kalender / calendar: {url}/musterstadt/sprechstunden.ics");
     println!("  Passwort / password: {DEMO_PASSWORD}");
