@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::config_publishing::{PublishChannelConfig, PublishingConfig};
 use anyhow::{bail, Context};
 use rathaus_domain::documents::DocumentsConfig;
 use rathaus_domain::retention::RetentionRules;
@@ -75,6 +76,14 @@ pub struct MunicipalityConfig {
     pub whatsapp: Vec<WhatsAppChannelConfig>,
     #[serde(default)]
     pub telegram: Vec<TelegramChannelConfig>,
+    /// `[municipality.publishing]` and the network channels posts may go to (config_publishing.rs).
+    pub publishing: Option<PublishingConfig>,
+    pub mastodon: Option<Vec<PublishChannelConfig>>,
+    pub bluesky: Option<Vec<PublishChannelConfig>>,
+    pub facebook_page: Option<Vec<PublishChannelConfig>>,
+    pub instagram: Option<Vec<PublishChannelConfig>>,
+    pub x: Option<Vec<PublishChannelConfig>>,
+    pub telegram_channel: Option<Vec<PublishChannelConfig>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -247,6 +256,7 @@ impl Config {
                         consultation_hours: m.consultation_hours.clone(),
                         response_targets: m.response_targets.unwrap_or_default(),
                         documents: m.documents.clone().unwrap_or_default(),
+                        publishing: crate::config_publishing::settings(m)?,
                     },
                     whatsapp: m.whatsapp.clone(),
                     telegram: m.telegram.clone(),

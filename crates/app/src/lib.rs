@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod config;
 mod config_documents;
+pub mod config_publishing;
 pub mod demo;
 pub mod keyfile;
 pub mod server;

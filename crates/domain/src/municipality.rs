@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::consent::Keywords;
 use crate::documents::DocumentsConfig;
+use crate::publishing::PublishingSettings;
 use crate::retention::RetentionRules;
 use crate::schedule::{ConsultationHourSettings, OfficeHoursConfig, ResponseTargetsConfig};
 use crate::texts::{CitizenTexts, TextValues};
@@ -30,6 +31,9 @@ pub struct MunicipalitySettings {
     /// Facts for the usage concept, record of processing, privacy notice and imprint.
     #[serde(default)]
     pub documents: DocumentsConfig,
+    /// Four-eyes review and the network channels posts may go to.
+    #[serde(default)]
+    pub publishing: PublishingSettings,
 }
 
 impl MunicipalitySettings {
@@ -47,6 +51,7 @@ impl MunicipalitySettings {
             consultation_hours: Vec::new(),
             response_targets: ResponseTargetsConfig::default(),
             documents: DocumentsConfig::default(),
+            publishing: PublishingSettings::default(),
         }
     }
 

@@ -5,14 +5,16 @@
 pub mod consultation;
 pub mod export;
 pub mod gate;
+pub mod images;
 pub mod outbox;
+pub mod publishing;
 pub mod registry;
 pub mod reports;
 pub mod runner;
 pub mod zip;
 
 pub use registry::{
-    ChannelSecrets, ConfiguredChannel, Registry, RegistryError, TelegramChannelConfig, Tenant,
-    TenantConfig, WhatsAppChannelConfig,
+    ChannelSecrets, ConfiguredChannel, DirectoryEntry, Registry, RegistryError,
+    TelegramChannelConfig, Tenant, TenantConfig, WhatsAppChannelConfig,
 };
 pub use runner::{Worker, WorkerOptions};

@@ -23,6 +23,9 @@ pub struct WhatsAppChannelConfig {
     pub api_base: String,
     #[serde(default = "default_graph_version")]
     pub api_version: String,
+    /// The number citizens write to, e.g. "+49 7121 123456", for the public channel directory.
+    #[serde(default)]
+    pub display_phone_number: Option<String>,
 }
 
 /// One Telegram bot (`[[municipality.telegram]]`); `name` is the webhook path segment.
@@ -34,6 +37,9 @@ pub struct TelegramChannelConfig {
     pub webhook_secret: String,
     #[serde(default = "default_telegram_base")]
     pub api_base: String,
+    /// The bot's public username (without "@"), for the t.me link in the public channel directory.
+    #[serde(default)]
+    pub public_username: Option<String>,
 }
 
 fn default_whatsapp_name() -> String {
@@ -77,6 +83,19 @@ pub struct TenantConfig {
     pub telegram: Vec<TelegramChannelConfig>,
 }
 
+/// A messenger channel as the public channel directory shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectoryEntry {
+    WhatsApp {
+        name: String,
+        phone: Option<String>,
+    },
+    Telegram {
+        name: String,
+        username: Option<String>,
+    },
+}
+
 /// What a webhook needs to authenticate a request for one channel.
 #[derive(Clone)]
 pub enum ChannelSecrets {
@@ -99,6 +118,8 @@ pub struct ConfiguredChannel {
 #[derive(Clone)]
 pub struct Tenant {
     pub row: MunicipalityRow,
+    /// How citizens reach each messenger channel, for the public directory.
+    pub directory: Vec<DirectoryEntry>,
     pub settings: MunicipalitySettings,
     /// Version (hash) of the privacy notice in force, recorded with every consent.
     pub notice_version: String,
@@ -245,8 +266,19 @@ impl Registry {
                 &refs,
             )
             .map_err(|e| RegistryError::Config(format!("municipality '{}': {e}", s.slug)))?;
+            let directory = (cfg.whatsapp.iter())
+                .map(|w| DirectoryEntry::WhatsApp {
+                    name: w.name.clone(),
+                    phone: w.display_phone_number.clone(),
+                })
+                .chain(cfg.telegram.iter().map(|t| DirectoryEntry::Telegram {
+                    name: t.name.clone(),
+                    username: t.public_username.clone(),
+                }))
+                .collect();
             tenants.push(Tenant {
                 row,
+                directory,
                 settings: s.clone(),
                 notice_version,
                 channels,

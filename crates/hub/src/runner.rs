@@ -71,9 +71,19 @@ impl Worker {
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(worker = %self.id, "worker started");
         let mut next_housekeeping = tokio::time::Instant::now();
+        let mut next_publish_check = tokio::time::Instant::now();
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            // Scheduled posts: every instance looks; the status step lets only one publish each.
+            if tokio::time::Instant::now() >= next_publish_check {
+                next_publish_check = tokio::time::Instant::now() + Duration::from_secs(30);
+                if let Err(e) =
+                    crate::publishing::publish_due(&self.store, &self.registry, now_ms()).await
+                {
+                    tracing::error!(error = %e, "checking for due posts failed; tried again later");
+                }
             }
             if tokio::time::Instant::now() >= next_housekeeping {
                 next_housekeeping += self.options.housekeeping_every;

@@ -7,6 +7,7 @@
 pub mod accessibility;
 pub mod channels;
 pub mod facets;
+pub mod settings;
 pub mod text;
 pub mod variants;
 pub mod workflow;
@@ -16,6 +17,7 @@ use serde::Serialize;
 pub use accessibility::{check_accessibility, ImageRef, VideoRef};
 pub use channels::{fits, measure, measures, MastodonLimits, Measure, PublishKind, Unit};
 pub use facets::{detect_facets, Facet, FacetFeature};
+pub use settings::PublishingSettings;
 pub use variants::{ChannelTarget, Composition};
 pub use workflow::{
     Action, Actor, Policy, PostStatus, PostWorkflow, PublishAt, Transition, WorkflowError,

@@ -43,6 +43,7 @@ fn whatsapp(phone_number_id: &str) -> WhatsAppChannelConfig {
         // Nothing listens here: nothing in these tests may reach a platform.
         api_base: "http://127.0.0.1:9".into(),
         api_version: "v23.0".into(),
+        display_phone_number: Some("+49 30 1234567".into()),
     }
 }
 
@@ -88,6 +89,7 @@ async fn start_full(
                 bot_token: "123:abc".into(),
                 webhook_secret: "tg-secret".into(),
                 api_base: "http://127.0.0.1:9".into(),
+                public_username: Some("beispieldorf_bot".into()),
             }],
         },
     ];

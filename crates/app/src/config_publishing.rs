@@ -1,0 +1,142 @@
+//! `[municipality.publishing]` and the network channel tables (`[[municipality.mastodon]]` …) posts may go to.
+//!
+//! Only each table's `name` is used so far: the adapters that read the other keys (instance, tokens,
+//! API bases) come later, so those keys are accepted and kept out of `Debug` output.
+
+use anyhow::bail;
+use rathaus_domain::publishing::{ChannelTarget, PublishKind, PublishingSettings};
+use serde::Deserialize;
+
+use crate::config::MunicipalityConfig;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishingConfig {
+    /// A second editor or admin approves every post (default true).
+    pub four_eyes: Option<bool>,
+}
+
+/// One network channel table; `name` defaults to the kind ("mastodon").
+#[derive(Clone, Deserialize)]
+pub struct PublishChannelConfig {
+    pub name: Option<String>,
+    /// Keys for the adapter (instance, access_token, …), not used yet.
+    #[serde(flatten)]
+    pub adapter: toml::Table,
+}
+
+impl std::fmt::Debug for PublishChannelConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublishChannelConfig")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The publishing settings of a municipality, with channel names checked: unique, not `website`
+/// (the built-in news page), usable in a URL.
+pub fn settings(m: &MunicipalityConfig) -> anyhow::Result<PublishingSettings> {
+    let tables = [
+        (PublishKind::Mastodon, &m.mastodon),
+        (PublishKind::Bluesky, &m.bluesky),
+        (PublishKind::FacebookPage, &m.facebook_page),
+        (PublishKind::Instagram, &m.instagram),
+        (PublishKind::X, &m.x),
+        (PublishKind::TelegramChannel, &m.telegram_channel),
+    ];
+    let mut channels: Vec<ChannelTarget> = Vec::new();
+    for (kind, list) in tables {
+        for c in list.iter().flatten() {
+            let name = c.name.clone().unwrap_or_else(|| kind.as_str().to_string());
+            if name == "website" {
+                bail!("municipality '{}': the channel name 'website' is the built-in news page; choose another name for the {} channel", m.slug, kind.as_str());
+            }
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                bail!("municipality '{}': publishing channel name '{name}' must be letters, digits, '-' or '_'", m.slug);
+            }
+            if channels.iter().any(|c| c.name == name) {
+                bail!("municipality '{}': publishing channel name '{name}' appears twice; give each [[municipality.{}]] its own name", m.slug, kind.as_str());
+            }
+            channels.push(ChannelTarget::new(name, kind));
+        }
+    }
+    Ok(PublishingSettings {
+        four_eyes: m
+            .publishing
+            .as_ref()
+            .and_then(|p| p.four_eyes)
+            .unwrap_or(true),
+        channels,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use rathaus_domain::publishing::{ChannelTarget, PublishKind};
+
+    use crate::config::Config;
+
+    fn load(toml: &str) -> anyhow::Result<Config> {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, toml).expect("write");
+        Config::load_with_env(Some(&p), &[])
+    }
+
+    #[test]
+    fn four_eyes_is_on_by_default_and_channels_keep_their_names() {
+        let c = load("[[municipality]]\nslug = \"m\"\nname = \"M\"\n").expect("loads");
+        let p = &c.tenants().expect("tenants")[0].settings.publishing;
+        assert!(p.four_eyes);
+        assert!(p.channels.is_empty());
+
+        let c = load(
+            r#"
+[[municipality]]
+slug = "m"
+name = "M"
+[municipality.publishing]
+four_eyes = false
+[[municipality.mastodon]]
+name = "mastodon"
+instance = "https://bawü.social"
+access_token = "geheim"
+[[municipality.bluesky]]
+handle = "musterstadt.bsky.social"
+[[municipality.telegram_channel]]
+name = "kanal"
+"#,
+        )
+        .expect("loads");
+        let p = &c.tenants().expect("tenants")[0].settings.publishing;
+        assert!(!p.four_eyes);
+        assert_eq!(
+            p.channels,
+            vec![
+                ChannelTarget::new("mastodon", PublishKind::Mastodon),
+                ChannelTarget::new("bluesky", PublishKind::Bluesky),
+                ChannelTarget::new("kanal", PublishKind::TelegramChannel),
+            ]
+        );
+        assert!(
+            !format!("{c:?}").contains("geheim"),
+            "tokens stay out of Debug"
+        );
+    }
+
+    #[test]
+    fn duplicate_and_reserved_names_are_refused() {
+        let dup = "[[municipality]]\nslug = \"m\"\nname = \"M\"\n[[municipality.mastodon]]\nname = \"a\"\n[[municipality.x]]\nname = \"a\"\n";
+        let err = load(dup).expect("loads").tenants().expect_err("duplicate");
+        assert!(err.to_string().contains("appears twice"), "{err}");
+        let web = "[[municipality]]\nslug = \"m\"\nname = \"M\"\n[[municipality.x]]\nname = \"website\"\n";
+        let err = load(web).expect("loads").tenants().expect_err("reserved");
+        assert!(err.to_string().contains("built-in news page"), "{err}");
+        let typo = "[[municipality]]\nslug = \"m\"\nname = \"M\"\n[municipality.publishing]\nfour_eye = true\n";
+        assert!(load(typo).is_err());
+    }
+}
