@@ -5,6 +5,7 @@ pub mod api;
 pub mod documents;
 pub mod headers;
 pub mod ical;
+pub mod news;
 pub mod passwords;
 pub mod public;
 pub mod reports;
@@ -88,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .merge(documents::router())
         .merge(reports::router())
         .merge(ical::router())
+        .merge(news::router())
         // Every routed request passes the route × role matrix before its handler runs.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -4,10 +4,11 @@ pub(crate) mod auth;
 pub mod concerns;
 pub mod errors;
 pub mod openapi;
+pub mod posts;
 pub mod privacy;
 pub mod reports;
 
-use axum::routing::{any, get, post, MethodRouter};
+use axum::routing::{any, get, post, put, MethodRouter};
 use axum::Router;
 
 use crate::AppState;
@@ -58,6 +59,20 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
             "/api/v1/reports/response-times",
             get(reports::response_times),
         ),
+        (
+            "post",
+            "/api/v1/media",
+            // An image may be larger than the general body limit.
+            post(posts::upload_media).layer(axum::extract::DefaultBodyLimit::max(
+                rathaus_hub::images::MAX_IMAGE_BYTES + 1,
+            )),
+        ),
+        ("put", "/api/v1/media/{id}", put(posts::set_media_alt)),
+        ("post", "/api/v1/posts", post(posts::create)),
+        ("get", "/api/v1/posts/{id}", get(posts::show)),
+        ("post", "/api/v1/posts/{id}/submit", post(posts::submit)),
+        ("post", "/api/v1/posts/{id}/approve", post(posts::approve)),
+        ("post", "/api/v1/posts/{id}/reject", post(posts::reject)),
         ("get", "/api/v1/openapi.json", get(openapi::openapi_json)),
     ]
 }

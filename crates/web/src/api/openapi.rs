@@ -5,7 +5,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::errors::{ErrorBody, ErrorDetail};
-use super::{concerns, privacy, reports};
+use super::{concerns, posts, privacy, reports};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -28,6 +28,13 @@ use super::{concerns, privacy, reports};
         privacy::export,
         privacy::audit,
         reports::response_times,
+        posts::upload_media,
+        posts::set_media_alt,
+        posts::create,
+        posts::show,
+        posts::submit,
+        posts::approve,
+        posts::reject,
         openapi_json,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
@@ -36,7 +43,12 @@ use super::{concerns, privacy, reports};
     tags(
         (name = "concerns", description = "Citizen concerns and their threads"),
         (name = "privacy", description = "Data-subject requests, erasure, access export and the audit log (data-protection officer only)"),
-        (name = "reports", description = "Response-time reports: aggregates only (admin and viewer)")
+        (name = "reports", description = "Response-time reports: aggregates only (admin and viewer)"),
+        (name = "publishing", description = "Posts with images, four-eyes approval and per-channel results (editor and admin). \
+                                             The town's own news page (channel `website`) publishes now; the network channels \
+                                             (Mastodon, Bluesky, Facebook page, Instagram, X, Telegram channel) are accepted by name \
+                                             but not connected yet: they stay `pending` with the error \
+                                             \"Kanal noch nicht angebunden / channel not yet connected\".")
     )
 )]
 pub struct ApiDoc;

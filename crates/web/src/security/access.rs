@@ -64,6 +64,9 @@ pub const LIVE: &[Role] = ANSWER;
 /// share the CSV).
 pub const REPORTS: &[Role] = &[Admin, Role::Viewer];
 
+/// Publishing posts (compose, upload images, approve under four-eyes): editors and admins (issue 4).
+pub const PUBLISH: &[Role] = &[Admin, Role::Editor];
+
 /// Roles for which the second factor is optional, so they may also switch it off again.
 pub const SECOND_FACTOR_OPTIONAL: &[Role] = &[Role::Editor, Agent, Host, Role::Viewer];
 
@@ -113,6 +116,18 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/berichte.csv", Staff(REPORTS)),
     // The public iCal feed of upcoming consultation hours (no login, no cookies, nothing personal).
     rule("GET", "/{slug}/sprechstunden.ics", Public),
+    // The town's own news page, feeds, channel directory and legal pages (no login, no cookies).
+    rule("GET", "/{slug}/", Public),
+    rule("GET", "/{slug}/beitrag/{id}", Public),
+    rule("GET", "/{slug}/bilder/{id}", Public),
+    rule("GET", "/{slug}/feed.atom", Public),
+    rule("GET", "/{slug}/feed.json", Public),
+    rule("GET", "/{slug}/kanaele", Public),
+    rule("GET", "/{slug}/impressum", Public),
+    rule("GET", "/{slug}/datenschutz", Public),
+    rule("GET", "/{slug}/datenschutz/{channel}", Public),
+    rule("GET", "/{slug}/nutzungskonzept/{channel}", Public),
+    rule("GET", "/{slug}/barrierefreiheit", Public),
     // One-time link for the first administrator (the token is the credential).
     rule("GET", "/setup/{token}", Public),
     rule("POST", "/setup/{token}", Public),
@@ -135,6 +150,7 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/static/app.css", Public),
     rule("GET", "/static/documents.css", Public),
     rule("GET", "/static/live.js", Public),
+    rule("GET", "/static/news.css", Public),
     rule("GET", "/healthz", Public),
     // Citizens' one-time access export (the token is the credential).
     rule("GET", "/auskunft/{token}", Public),
@@ -160,6 +176,13 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/api/v1/privacy/citizens/{id}/export", Api(PRIVACY)),
     rule("GET", "/api/v1/privacy/audit", Api(PRIVACY)),
     rule("GET", "/api/v1/reports/response-times", Api(REPORTS)),
+    rule("POST", "/api/v1/media", Api(PUBLISH)),
+    rule("PUT", "/api/v1/media/{id}", Api(PUBLISH)),
+    rule("POST", "/api/v1/posts", Api(PUBLISH)),
+    rule("GET", "/api/v1/posts/{id}", Api(PUBLISH)),
+    rule("POST", "/api/v1/posts/{id}/submit", Api(PUBLISH)),
+    rule("POST", "/api/v1/posts/{id}/approve", Api(PUBLISH)),
+    rule("POST", "/api/v1/posts/{id}/reject", Api(PUBLISH)),
     rule("GET", "/api/v1/openapi.json", Public),
     // Unknown API paths answer a JSON 404 to everybody.
     rule("ANY", "/api/v1/{*rest}", Public),
