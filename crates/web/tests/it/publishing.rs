@@ -516,3 +516,41 @@ async fn without_four_eyes_the_author_approves() {
     .await;
     assert_eq!((s, v["status"].as_str()), (200, Some("published")), "{v}");
 }
+
+#[tokio::test]
+async fn images_above_the_general_body_limit_are_taken_up_to_ten_mib() {
+    let app = start_publishing().await;
+    let author = app
+        .api_token(app.a, "redaktion@musterstadt.de", Role::Editor)
+        .await;
+    // Noise does not compress: a 1200 × 1200 JPEG at quality 95 is well above 1 MiB.
+    let mut seed = 0x2545_f491_u32;
+    let img = RgbImage::from_fn(1200, 1200, |_, _| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        image::Rgb([seed as u8, (seed >> 8) as u8, (seed >> 16) as u8])
+    });
+    let mut out = Cursor::new(Vec::new());
+    DynamicImage::ImageRgb8(img)
+        .write_with_encoder(JpegEncoder::new_with_quality(&mut out, 95))
+        .unwrap();
+    let big = out.into_inner();
+    assert!(
+        big.len() > rathaus_web::MAX_BODY_BYTES,
+        "{} bytes",
+        big.len()
+    );
+    let (s, v) = upload(&app, &author, big, "image/jpeg", "Rauschen").await;
+    assert_eq!((s, v["width"].as_i64()), (201, Some(1200)), "{v}");
+    let res = app
+        .http
+        .post(app.url("/api/v1/media"))
+        .bearer_auth(&author)
+        .header("content-type", "image/jpeg")
+        .body(vec![0u8; 10 * 1024 * 1024 + 2])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+}
