@@ -22,7 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/postgres.sh"
 if rathaus_pg_start; then
   # Stop it when this shell exits, unless the shell already has an EXIT trap of its own.
   if [ -z "$(trap -p EXIT)" ]; then trap rathaus_pg_stop EXIT; fi
-  echo "PostgreSQL running in $RATHAUS_PG_DATA"
+  echo "PostgreSQL running in $RATHAUS_TEST_PG_DATA"
   echo "RATHAUS_TEST_POSTGRES_URL=$RATHAUS_TEST_POSTGRES_URL"
   echo "stop it with: rathaus_pg_stop"
 else

@@ -9,11 +9,11 @@
 #
 # Environment handed to the tests:
 #   RATHAUS_TEST_POSTGRES_URL  postgres://rathaus:rathaus@127.0.0.1:PORT/rathaus_test
-#   RATHAUS_CHROMIUM           /usr/bin/chromium
-#   RATHAUS_E2E_DIR            absolute path of tests-e2e/ (node_modules installed)
+#   RATHAUS_TEST_CHROMIUM           /usr/bin/chromium
+#   RATHAUS_TEST_E2E_DIR            absolute path of tests-e2e/ (node_modules installed)
 # Knobs:
 #   CARGO_TARGET_DIR           default /tmp/rathaus-target
-#   RATHAUS_INSTALL_TOOLS=1    allow `cargo install --locked cargo-deny` if missing (implied by CI=true)
+#   RATHAUS_TEST_INSTALL_TOOLS=1    allow `cargo install --locked cargo-deny` if missing (implied by CI=true)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -81,8 +81,8 @@ fi
 # ---------------------------------------------------------------------------------------------
 cleanup() {
   local rc=$?
-  if [ -n "${RATHAUS_PG_DATA:-}" ]; then
-    echo "==> stopping throwaway PostgreSQL ($RATHAUS_PG_DATA)"
+  if [ -n "${RATHAUS_TEST_PG_DATA:-}" ]; then
+    echo "==> stopping throwaway PostgreSQL ($RATHAUS_TEST_PG_DATA)"
     rathaus_pg_stop
   fi
   exit "$rc"
@@ -101,17 +101,17 @@ echo "PostgreSQL smoke check ok: $("$PG_BINDIR/psql" "$RATHAUS_TEST_POSTGRES_URL
 # ---------------------------------------------------------------------------------------------
 # d. Browser test tooling (npm; system Chromium only)
 # ---------------------------------------------------------------------------------------------
-export RATHAUS_E2E_DIR="$ROOT/tests-e2e"
-export RATHAUS_CHROMIUM=/usr/bin/chromium
+export RATHAUS_TEST_E2E_DIR="$ROOT/tests-e2e"
+export RATHAUS_TEST_CHROMIUM=/usr/bin/chromium
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 log "npm tooling in tests-e2e/ (node $(node --version), npm $(npm --version))"
-if [ -f "$RATHAUS_E2E_DIR/package-lock.json" ]; then
-  (cd "$RATHAUS_E2E_DIR" && npm ci --no-audit --no-fund </dev/null)
+if [ -f "$RATHAUS_TEST_E2E_DIR/package-lock.json" ]; then
+  (cd "$RATHAUS_TEST_E2E_DIR" && npm ci --no-audit --no-fund </dev/null)
 else
-  (cd "$RATHAUS_E2E_DIR" && npm install --no-audit --no-fund </dev/null)
+  (cd "$RATHAUS_TEST_E2E_DIR" && npm install --no-audit --no-fund </dev/null)
 fi
-log "headless Chromium preflight ($("$RATHAUS_CHROMIUM" --version 2>/dev/null || echo '?'); $(chromedriver --version 2>/dev/null | head -n1 || echo 'chromedriver ?'))"
-node "$RATHAUS_E2E_DIR/smoke.mjs" </dev/null || die "headless Chromium did not start from playwright-core"
+log "headless Chromium preflight ($("$RATHAUS_TEST_CHROMIUM" --version 2>/dev/null || echo '?'); $(chromedriver --version 2>/dev/null | head -n1 || echo 'chromedriver ?'))"
+node "$RATHAUS_TEST_E2E_DIR/smoke.mjs" </dev/null || die "headless Chromium did not start from playwright-core"
 
 # ---------------------------------------------------------------------------------------------
 # e. Rust checks. Every step runs even if an earlier one failed; the summary lists each.
@@ -139,7 +139,7 @@ step "cargo test" cargo test --workspace --no-fail-fast
 # cargo-deny: licences and bans work offline. Advisories need the RustSec advisory DB fetched from the
 # network, which this environment cannot reach, so they are not checked here.
 if ! cargo deny --version >/dev/null 2>&1; then
-  if [ "${RATHAUS_INSTALL_TOOLS:-0}" = 1 ] || [ "${CI:-}" = true ]; then
+  if [ "${RATHAUS_TEST_INSTALL_TOOLS:-0}" = 1 ] || [ "${CI:-}" = true ]; then
     step "install cargo-deny" env CARGO_TARGET_DIR="${CARGO_DENY_TARGET_DIR:-/tmp/rathaus-deny-target}" \
       cargo install --locked cargo-deny
   fi
@@ -147,7 +147,7 @@ fi
 if cargo deny --version >/dev/null 2>&1; then
   step "cargo deny" cargo deny --log-level error --offline check licenses bans sources
 else
-  SUMMARY+=("SKIP  cargo deny (not installed; set RATHAUS_INSTALL_TOOLS=1 to install it)")
+  SUMMARY+=("SKIP  cargo deny (not installed; set RATHAUS_TEST_INSTALL_TOOLS=1 to install it)")
 fi
 
 # ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ if (!replyText) {
   console.error('usage: node answer-concern.mjs BASE_URL EMAIL PASSWORD REPLY_TEXT [SCREENSHOT_DIR]');
   process.exit(2);
 }
-const executablePath = process.env.RATHAUS_CHROMIUM || '/usr/bin/chromium';
+const executablePath = process.env.RATHAUS_TEST_CHROMIUM || '/usr/bin/chromium';
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rathaus-e2e-'));
 const context = await chromium.launchPersistentContext(userDataDir, {
   executablePath,

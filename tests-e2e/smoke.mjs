@@ -2,14 +2,14 @@
 // opens a data: page, prints its title and runs one axe-core audit on it. Exits non-zero (loudly) if
 // the browser or the npm tooling is missing. Never downloads a browser.
 //
-//   RATHAUS_CHROMIUM=/usr/bin/chromium node tests-e2e/smoke.mjs
+//   RATHAUS_TEST_CHROMIUM=/usr/bin/chromium node tests-e2e/smoke.mjs
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const executablePath = process.env.RATHAUS_CHROMIUM || '/usr/bin/chromium';
+const executablePath = process.env.RATHAUS_TEST_CHROMIUM || '/usr/bin/chromium';
 if (!fs.existsSync(executablePath)) {
   console.error(`smoke: Chromium not found at ${executablePath} (install Debian packages chromium chromium-driver fonts-liberation)`);
   process.exit(1);

@@ -4,7 +4,7 @@
 # Functions (no `set -e` assumptions; each returns non-zero on failure):
 #   rathaus_pg_bindir  - print the directory holding initdb/pg_ctl/psql (highest /usr/lib/postgresql/N/bin)
 #   rathaus_pg_start   - init + start a cluster in a fresh temp dir on a free loopback port, create
-#                        role/database, export RATHAUS_TEST_POSTGRES_URL (+ RATHAUS_PG_* bookkeeping)
+#                        role/database, export RATHAUS_TEST_POSTGRES_URL (+ RATHAUS_TEST_PG_* bookkeeping)
 #   rathaus_pg_stop    - stop the cluster started by rathaus_pg_start and delete its directory (idempotent)
 #
 # Auth: superuser `postgres` over the Unix socket inside the data dir only (trust); TCP listens on
@@ -55,8 +55,8 @@ _rathaus_pg_as_owner() {
 
 rathaus_pg_start() {
   local bindir dir port attempt pw db user
-  if [ -n "${RATHAUS_PG_DATA:-}" ] && [ -d "${RATHAUS_PG_DATA}" ]; then
-    echo "rathaus_pg_start: a cluster is already running in $RATHAUS_PG_DATA (call rathaus_pg_stop first)" >&2
+  if [ -n "${RATHAUS_TEST_PG_DATA:-}" ] && [ -d "${RATHAUS_TEST_PG_DATA}" ]; then
+    echo "rathaus_pg_start: a cluster is already running in $RATHAUS_TEST_PG_DATA (call rathaus_pg_stop first)" >&2
     return 1
   fi
   bindir=$(rathaus_pg_bindir) || {
@@ -73,7 +73,7 @@ rathaus_pg_start() {
   dir=$(mktemp -d "${TMPDIR:-/tmp}/rathaus-pg.XXXXXX") || return 1
   chmod 700 "$dir"
   if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir" || { rm -rf "$dir"; return 1; }; fi
-  export RATHAUS_PG_DATA=$dir RATHAUS_PG_BINDIR=$bindir
+  export RATHAUS_TEST_PG_DATA=$dir RATHAUS_TEST_PG_BINDIR=$bindir
 
   if ! _rathaus_pg_as_owner "$bindir/initdb" -D "$dir/data" -U postgres -E UTF8 --locale=C.UTF-8 \
         --auth-local=trust --auth-host=scram-sha-256 -N >"$dir/initdb.log" 2>&1; then
@@ -101,7 +101,7 @@ rathaus_pg_start() {
     tail -n 5 "$dir/server.log" >&2 2>/dev/null || true
   done
   if [ -z "$port" ]; then rathaus_pg_stop; return 1; fi
-  export RATHAUS_PG_PORT=$port
+  export RATHAUS_TEST_PG_PORT=$port
 
   if ! "$bindir/psql" -h "$dir" -p "$port" -U postgres -d postgres -X -q -v ON_ERROR_STOP=1 \
         -c "CREATE ROLE $user LOGIN CREATEDB PASSWORD '$pw'" \
@@ -113,7 +113,7 @@ rathaus_pg_start() {
 }
 
 rathaus_pg_stop() {
-  local dir=${RATHAUS_PG_DATA:-} bindir=${RATHAUS_PG_BINDIR:-}
+  local dir=${RATHAUS_TEST_PG_DATA:-} bindir=${RATHAUS_TEST_PG_BINDIR:-}
   [ -n "$dir" ] || return 0
   if [ -n "$bindir" ] && [ -f "$dir/data/postmaster.pid" ]; then
     _rathaus_pg_as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
@@ -121,6 +121,6 @@ rathaus_pg_stop() {
   case "$dir" in
     */rathaus-pg.*) rm -rf -- "$dir" ;;
   esac
-  unset RATHAUS_PG_DATA RATHAUS_PG_BINDIR RATHAUS_PG_PORT RATHAUS_TEST_POSTGRES_URL
+  unset RATHAUS_TEST_PG_DATA RATHAUS_TEST_PG_BINDIR RATHAUS_TEST_PG_PORT RATHAUS_TEST_POSTGRES_URL
   return 0
 }

@@ -7,9 +7,9 @@ use serde_json::Value;
 
 use crate::harness::{Db, Instance};
 
-/// Where the npm tooling lives (scripts/test.sh sets RATHAUS_E2E_DIR); None outside CI means "skip".
+/// Where the npm tooling lives (scripts/test.sh sets RATHAUS_TEST_E2E_DIR); None outside CI means "skip".
 fn e2e_dir() -> Option<std::path::PathBuf> {
-    let dir = std::env::var("RATHAUS_E2E_DIR")
+    let dir = std::env::var("RATHAUS_TEST_E2E_DIR")
         .ok()
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| {
@@ -67,7 +67,7 @@ async fn staff_answers_in_chromium() {
     inst.drain().await;
 
     let reply = "Der Winterdienst ist informiert und streut heute noch.";
-    let shots = std::env::var("RATHAUS_E2E_SCREENSHOTS").ok();
+    let shots = std::env::var("RATHAUS_TEST_E2E_SCREENSHOTS").ok();
     let mut cmd = tokio::process::Command::new("node");
     cmd.current_dir(&dir)
         .arg("answer-concern.mjs")

@@ -19,7 +19,7 @@ fn in_ci() -> bool {
 
 /// The spec and the Prism binary, or None (a skip outside CI; a failure in CI).
 fn prerequisites() -> Option<(PathBuf, PathBuf)> {
-    let spec = std::env::var("RATHAUS_WHATSAPP_SPEC")
+    let spec = std::env::var("RATHAUS_TEST_WHATSAPP_SPEC")
         .map(PathBuf::from)
         .unwrap_or_else(|_| {
             repo_root().join("../shared/specs/whatsapp-business-messaging-api_v23.0.yaml")

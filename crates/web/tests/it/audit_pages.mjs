@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 const [base, cookieName, cookieValue, ...paths] = process.argv.slice(2);
-const executablePath = process.env.RATHAUS_CHROMIUM || '/usr/bin/chromium';
+const executablePath = process.env.RATHAUS_TEST_CHROMIUM || '/usr/bin/chromium';
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rathaus-axe-'));
 const context = await chromium.launchPersistentContext(userDataDir, {
   executablePath,
@@ -32,9 +32,9 @@ try {
         violations: axe.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
         overflow: await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1),
       };
-      if (process.env.RATHAUS_E2E_SCREENSHOTS) {
+      if (process.env.RATHAUS_TEST_E2E_SCREENSHOTS) {
         const name = p.replace(/[^a-z0-9]+/gi, '_') + '-' + label + '.png';
-        await page.screenshot({ path: path.join(process.env.RATHAUS_E2E_SCREENSHOTS, name), fullPage: true });
+        await page.screenshot({ path: path.join(process.env.RATHAUS_TEST_E2E_SCREENSHOTS, name), fullPage: true });
       }
     }
     result.pages[p] = seen;

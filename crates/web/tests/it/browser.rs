@@ -10,12 +10,12 @@ use crate::harness::{start, HOUR_MS, PHONE};
 
 /// The npm tooling (playwright-core, axe-core) and Chromium; None means "skip" outside CI.
 pub(crate) fn e2e_dir() -> Option<std::path::PathBuf> {
-    let dir = std::env::var("RATHAUS_E2E_DIR")
+    let dir = std::env::var("RATHAUS_TEST_E2E_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests-e2e")
         });
-    let chromium = std::env::var("RATHAUS_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let chromium = std::env::var("RATHAUS_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if dir.join("node_modules/playwright-core").exists() && std::path::Path::new(&chromium).exists()
     {
         return Some(dir);
