@@ -68,6 +68,10 @@ struct Args {
     /// Keep the scratch folder (database, configuration, server log).
     #[arg(long)]
     keep: bool,
+    /// Platform addresses the webhooks come from, as a reverse proxy on the same host reports them in
+    /// X-Forwarded-For (the server limits webhooks per address); 0: no header, all from 127.0.0.1.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(0..=65536))]
+    client_addresses: u32,
     /// Repeat the whole run (fresh server and database each time); goals are judged on the medians.
     #[arg(long, default_value_t = 1)]
     repeat: usize,
@@ -222,6 +226,7 @@ struct Report {
     load_before: String,
     /// With --wait-quiet: whether the run started on a quiet machine.
     waited_for_quiet: Option<bool>,
+    client_addresses: u32,
     /// How often this run was thrown away and done again because others disturbed it.
     redone: usize,
 }
@@ -238,9 +243,10 @@ async fn bench(
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    let warmup = prepare(run_id, 0, args.concurrency * 4, ts);
-    let phase_max = prepare(run_id, 1, args.events, ts);
-    let phase_fixed = prepare(run_id, 2, rate_events, ts);
+    let addrs = args.client_addresses as usize;
+    let warmup = prepare(run_id, 0, args.concurrency * 4, ts, addrs);
+    let phase_max = prepare(run_id, 1, args.events, ts, addrs);
+    let phase_fixed = prepare(run_id, 2, rate_events, ts, addrs);
     let body_bytes = mean(phase_max.iter().map(|e| e.body.len()));
     let mut payload_sum = 0usize;
     for e in &phase_max {
@@ -387,6 +393,7 @@ async fn bench(
         load_before,
         waited_for_quiet: (args.wait_quiet > 0).then_some(quiet),
         redone: 0,
+        client_addresses: args.client_addresses,
     })
 }
 
@@ -397,10 +404,18 @@ async fn bench(
 struct Signed {
     body: Vec<u8>,
     signature: String,
+    /// `X-Forwarded-For`, as a reverse proxy on the same host sets it (None: sent from 127.0.0.1 itself).
+    forwarded_for: Option<String>,
+}
+
+/// The `k`-th simulated platform address (10.77.0.0/16).
+fn platform_address(k: usize) -> String {
+    format!("10.77.{}.{}", (k >> 8) & 0xff, k & 0xff)
 }
 
 /// `n` webhooks, each a text message with its own message id from its own sender.
-fn prepare(run_id: u32, phase: u32, n: usize, ts: i64) -> Vec<Signed> {
+/// `n` webhooks; with `addresses > 0` they come round-robin from that many platform addresses.
+fn prepare(run_id: u32, phase: u32, n: usize, ts: i64, addresses: usize) -> Vec<Signed> {
     let mut rng = rand::thread_rng();
     (0..n)
         .map(|i| {
@@ -418,7 +433,12 @@ fn prepare(run_id: u32, phase: u32, n: usize, ts: i64) -> Vec<Signed> {
             );
             let body = serde_json::to_vec(&value).unwrap_or_default();
             let signature = whatsapp_signature(APP_SECRET, &body);
-            Signed { body, signature }
+            let forwarded_for = (addresses > 0).then(|| platform_address(i % addresses));
+            Signed {
+                body,
+                signature,
+                forwarded_for,
+            }
         })
         .collect()
 }
@@ -537,14 +557,14 @@ impl Phase {
 }
 
 async fn send(http: &reqwest::Client, url: &str, e: &Signed) -> Result<u16, &'static str> {
-    let res = http
+    let mut req = http
         .post(url)
         .header("content-type", "application/json")
-        .header("x-hub-signature-256", &e.signature)
-        .body(e.body.clone())
-        .send()
-        .await
-        .map_err(classify)?;
+        .header("x-hub-signature-256", &e.signature);
+    if let Some(addr) = &e.forwarded_for {
+        req = req.header("x-forwarded-for", addr);
+    }
+    let res = req.body(e.body.clone()).send().await.map_err(classify)?;
     let status = res.status().as_u16();
     // Read the (short) answer so the connection goes back to the pool.
     res.bytes().await.map_err(classify)?;
@@ -1317,6 +1337,9 @@ fn reproduce_command(args: &Args, rate_events: usize) -> String {
     if rate_events != args.rate as usize * 5 {
         let _ = write!(out, " --rate-events {rate_events}");
     }
+    if args.client_addresses != 64 {
+        let _ = write!(out, " --client-addresses {}", args.client_addresses);
+    }
     if args.repeat > 1 {
         let _ = write!(out, " --repeat {}", args.repeat);
     }
@@ -1679,8 +1702,20 @@ impl Report {
         );
         let _ = writeln!(
             md,
-            "- Load generator: the same machine, one thread, HTTP/1.1 keep-alive, {} connections.\n",
-            self.concurrency
+            "- Load generator: the same machine, one thread, HTTP/1.1 keep-alive, {} connections; {}.\n",
+            self.concurrency,
+            if self.client_addresses == 0 {
+                "every webhook comes from 127.0.0.1 without `X-Forwarded-For`, so the server's per-address \
+                 webhook limit applies to all of them together"
+                    .to_string()
+            } else {
+                format!(
+                    "the webhooks carry `X-Forwarded-For` with {} platform addresses in turn, as a reverse proxy \
+                     on the same host reports Meta's delivery servers, so the server's per-address webhook limit \
+                     (token bucket per client address) is met per address, not for all webhooks together",
+                    self.client_addresses
+                )
+            }
         );
 
         let _ = writeln!(md, "## Reproduce\n\n```sh\n{}\n```\n", self.command);
@@ -1906,7 +1941,10 @@ mod tests {
 
     #[test]
     fn prepared_webhooks_parse_and_are_distinct() {
-        let v = prepare(7, 1, 3, 1_700_000_000);
+        let v = prepare(7, 1, 3, 1_700_000_000, 2);
+        assert_eq!(v[0].forwarded_for.as_deref(), Some("10.77.0.0"));
+        assert_eq!(v[2].forwarded_for, v[0].forwarded_for);
+        assert_eq!(platform_address(257), "10.77.1.1");
         assert_eq!(v.len(), 3);
         assert_ne!(v[0].body, v[1].body);
         for e in &v {
