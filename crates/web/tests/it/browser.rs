@@ -15,7 +15,8 @@ pub(crate) fn e2e_dir() -> Option<std::path::PathBuf> {
         .unwrap_or_else(|_| {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests-e2e")
         });
-    let chromium = std::env::var("RATHAUS_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let chromium =
+        std::env::var("RATHAUS_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if dir.join("node_modules/playwright-core").exists() && std::path::Path::new(&chromium).exists()
     {
         return Some(dir);
