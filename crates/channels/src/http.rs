@@ -123,6 +123,40 @@ pub(crate) fn too_large_unknown(max_bytes: usize) -> SendError {
     }
 }
 
+/// Reads a media file download: a failed status becomes an error (retryable for server errors and for the
+/// statuses in `fresh_lookup_helps`, which a new media lookup fixes), the body is cut off past `max_bytes`.
+/// Returns the `Content-Type` header and the bytes.
+pub(crate) async fn read_download(
+    resp: reqwest::Response,
+    max_bytes: usize,
+    platform: &str,
+    secret: &str,
+    fresh_lookup_helps: &[u16],
+) -> Result<(Option<String>, Vec<u8>), SendError> {
+    let status = resp.status();
+    if !status.is_success() {
+        let reason = format!("{platform} media download failed: HTTP {}", status.as_u16());
+        return Err(
+            if status.is_server_error() || fresh_lookup_helps.contains(&status.as_u16()) {
+                SendError::Retryable {
+                    reason,
+                    retry_after_ms: retry_after_ms(resp.headers()),
+                }
+            } else {
+                SendError::Permanent {
+                    reason: redact(&reason, secret),
+                }
+            },
+        );
+    }
+    let header_type = content_type(&resp);
+    match read_limited(resp, max_bytes).await {
+        Ok(b) => Ok((header_type, b)),
+        Err(ReadError::TooLarge) => Err(too_large_unknown(max_bytes)),
+        Err(ReadError::Network(e)) => Err(network_error(platform, e, secret)),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::http::{
-    content_type, network_error, read_limited, redact, retry_after_ms, sha256_matches, too_large,
-    too_large_unknown, ReadError, API_RESPONSE_LIMIT,
+    network_error, read_download, read_limited, redact, retry_after_ms, sha256_matches, too_large,
+    ReadError, API_RESPONSE_LIMIT,
 };
 use crate::{DownloadedMedia, USER_AGENT};
 
@@ -237,27 +237,15 @@ impl TelegramClient {
             .send()
             .await
             .map_err(|e| self.network(e))?;
-        let status = resp.status();
-        if !status.is_success() {
-            let reason = format!("Telegram file download failed: HTTP {}", status.as_u16());
-            // The file path is valid for an hour; a fresh getFile fixes an expired one.
-            return Err(
-                if status.is_server_error() || matches!(status.as_u16(), 404 | 408 | 429) {
-                    SendError::Retryable {
-                        reason,
-                        retry_after_ms: retry_after_ms(resp.headers()),
-                    }
-                } else {
-                    self.permanent(reason)
-                },
-            );
-        }
-        let header_type = content_type(&resp);
-        let bytes = match read_limited(resp, max_bytes).await {
-            Ok(b) => b,
-            Err(ReadError::TooLarge) => return Err(too_large_unknown(max_bytes)),
-            Err(ReadError::Network(e)) => return Err(self.network(e)),
-        };
+        // The file path is valid for an hour; a fresh getFile fixes an expired one.
+        let (header_type, bytes) = read_download(
+            resp,
+            max_bytes,
+            "Telegram",
+            &self.bot_token,
+            &[404, 408, 429],
+        )
+        .await?;
         if let Some(expected) = media.sha256.as_deref() {
             if !sha256_matches(expected, &bytes) {
                 return Err(SendError::Retryable {

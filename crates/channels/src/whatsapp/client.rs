@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 
 use super::describe_error;
 use crate::http::{
-    content_type, network_error, read_limited, redact, retry_after_ms, sha256_matches, too_large,
-    too_large_unknown, ReadError, API_RESPONSE_LIMIT,
+    network_error, read_download, read_limited, redact, retry_after_ms, sha256_matches, too_large,
+    ReadError, API_RESPONSE_LIMIT,
 };
 use crate::{DownloadedMedia, USER_AGENT};
 
@@ -282,27 +282,15 @@ impl WhatsAppClient {
             .send()
             .await
             .map_err(|e| self.network(e))?;
-        let status = resp.status();
-        if !status.is_success() {
-            let reason = format!("WhatsApp media download failed: HTTP {}", status.as_u16());
-            // 404/410: the URL expired (it lives five minutes); a new lookup fixes that.
-            return Err(
-                if status.is_server_error() || matches!(status.as_u16(), 404 | 408 | 410 | 429) {
-                    SendError::Retryable {
-                        reason,
-                        retry_after_ms: retry_after_ms(resp.headers()),
-                    }
-                } else {
-                    self.permanent(reason)
-                },
-            );
-        }
-        let header_type = content_type(&resp);
-        let bytes = match read_limited(resp, max_bytes).await {
-            Ok(b) => b,
-            Err(ReadError::TooLarge) => return Err(too_large_unknown(max_bytes)),
-            Err(ReadError::Network(e)) => return Err(self.network(e)),
-        };
+        // 404/410: the URL expired (it lives five minutes); a new lookup fixes that.
+        let (header_type, bytes) = read_download(
+            resp,
+            max_bytes,
+            "WhatsApp",
+            &self.access_token,
+            &[404, 408, 410, 429],
+        )
+        .await?;
         let expected = info
             .sha256
             .as_deref()
