@@ -29,6 +29,9 @@ const APP_SECRET: &str = "rathaus-bench-app-secret";
 /// What sealing adds to a job payload: version byte, 12-byte nonce, 16-byte tag.
 const SEAL_OVERHEAD: usize = 1 + 12 + 16;
 const GOAL_SHARE_OF_CEILING: f64 = 0.5;
+/// In the written report, everything from this line on is kept when the file is written again.
+const NOTES_MARKER: &str =
+    "<!-- Notes below this line are written by hand; rathaus-bench --write keeps them. -->";
 const GOAL_P99: Duration = Duration::from_millis(50);
 const GOAL_RSS_KIB: u64 = 100 * 1024;
 
@@ -149,8 +152,15 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if all.runs.len() > 1 {
         println!("\n{}", all.goals_table());
     }
-    let md = all.markdown();
+    let mut md = all.markdown();
     if let Some(path) = &args.write {
+        // Hand-written notes after the marker survive a new run.
+        if let Ok(old) = std::fs::read_to_string(path) {
+            if let Some(i) = old.find(NOTES_MARKER) {
+                md.push('\n');
+                md.push_str(&old[i..]);
+            }
+        }
         std::fs::write(path, md).with_context(|| format!("writing {}", path.display()))?;
         println!("report written to {}", path.display());
     }
@@ -1546,7 +1556,8 @@ impl Report {
         let _ = writeln!(md, "# Benchmarks\n");
         let _ = writeln!(
             md,
-            "<!-- Written by `rathaus-bench --write docs/benchmarks.md`; run it again to update the figures. -->\n"
+            "<!-- Written by `rathaus-bench --write docs/benchmarks.md`; run it again to update the figures \
+             (notes after the notes marker at the end are kept). -->\n"
         );
         let _ = writeln!(
             md,
