@@ -1742,12 +1742,12 @@ impl Report {
             md,
             "- Every webhook is a text message with its own message id from its own sender, signed with \
              the channel's app secret (`X-Hub-Signature-256`), so each one is verified, parsed and stored \
-             as a new inbound job (one write transaction: dedupe row + sealed job) before the 200."
+             as a new inbound job (one write transaction of the store's `enqueue_inbound`) before the 200."
         );
         let _ = writeln!(
             md,
             "- Ceiling: {} single-row transactions, each committed durably, into a table shaped like `jobs` \
-             (random 63-bit ids, the same index) holding a random BLOB of the stored payload's size \
+             (random 63-bit ids, one index on `(state, run_at)`) holding a random BLOB of the stored payload's size \
              ({} bytes); {}. It runs first, in the same run, on the same filesystem/server.",
             self.ceiling.rows,
             self.payload_bytes,
