@@ -401,43 +401,14 @@ async fn webhooks_refuse_what_is_not_authentic_or_well_formed() {
 #[tokio::test]
 async fn telegram_citizen_is_answered_through_send_message() {
     let inst = Instance::start(&Db::Sqlite, false).await;
-    assert_eq!(
-        inst.post_tg(&simulate::telegram_text(
-            100,
-            5005,
-            1,
-            "Lena",
-            now_ms() / 1000,
-            "Start"
-        ))
-        .await,
-        200
-    );
-    assert_eq!(
-        inst.post_tg(&simulate::telegram_text(
-            101,
-            5005,
-            2,
-            "Lena",
-            now_ms() / 1000,
-            "Wann ist der Wertstoffhof offen?"
-        ))
-        .await,
-        200
-    );
+    let lena = |update_id: i64, message_id: i64, text: &str| {
+        simulate::telegram_text(update_id, 5005, message_id, "Lena", now_ms() / 1000, text)
+    };
+    assert_eq!(inst.post_tg(&lena(100, 1, "Start")).await, 200);
+    let question = lena(101, 2, "Wann ist der Wertstoffhof offen?");
+    assert_eq!(inst.post_tg(&question).await, 200);
     // Redelivered update id: dropped.
-    assert_eq!(
-        inst.post_tg(&simulate::telegram_text(
-            101,
-            5005,
-            2,
-            "Lena",
-            now_ms() / 1000,
-            "Wann ist der Wertstoffhof offen?"
-        ))
-        .await,
-        200
-    );
+    assert_eq!(inst.post_tg(&question).await, 200);
     inst.drain().await;
     let list = concerns(&inst).await;
     assert_eq!(
