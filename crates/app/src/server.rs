@@ -93,7 +93,7 @@ pub async fn build_registry(
             telegram: Vec::new(),
         });
     }
-    Ok(Registry::build_for(store, &tenants, http, now_ms(), public_url).await?)
+    Ok(Registry::build(store, &tenants, http, now_ms(), public_url).await?)
 }
 
 /// Which parts of the instance to run (the scale-out roles).

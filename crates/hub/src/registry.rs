@@ -152,18 +152,9 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Registers every configured municipality and channel in the store and builds the clients.
+    /// Registers every configured municipality and channel in the store and builds the clients;
+    /// `public_url` is the base of links sent to citizens.
     pub async fn build(
-        store: &Store,
-        configs: &[TenantConfig],
-        http: reqwest::Client,
-        now: i64,
-    ) -> Result<Arc<Registry>, RegistryError> {
-        Self::build_for(store, configs, http, now, "http://127.0.0.1:8080").await
-    }
-
-    /// Like [`Registry::build`], with the public base URL used in links sent to citizens.
-    pub async fn build_for(
         store: &Store,
         configs: &[TenantConfig],
         http: reqwest::Client,

@@ -94,7 +94,7 @@ async fn start_full(
         },
     ];
     adjust(&mut configs);
-    let registry = Registry::build(&store, &configs, reqwest::Client::new(), now)
+    let registry = Registry::build(&store, &configs, reqwest::Client::new(), now, public_url)
         .await
         .unwrap();
     let a = registry.tenants()[0].row.id;
