@@ -67,6 +67,9 @@ pub const REPORTS: &[Role] = &[Admin, Role::Viewer];
 /// Publishing posts (compose, upload images, approve under four-eyes): editors and admins (issue 4).
 pub const PUBLISH: &[Role] = &[Admin, Role::Editor];
 
+/// Administration of the municipality (staff, roles, teams, settings): admins only (issue 4).
+pub const ADMIN: &[Role] = &[Admin];
+
 /// Roles for which the second factor is optional, so they may also switch it off again.
 pub const SECOND_FACTOR_OPTIONAL: &[Role] = &[Role::Editor, Agent, Host, Role::Viewer];
 
@@ -111,6 +114,8 @@ pub const RULES: &[Rule] = &[
     // Consultation hours: the host's live view and "next" (opens the oldest waiting concern).
     rule("GET", "/sprechstunde", Staff(LIVE)),
     rule("GET", "/sprechstunde/next", Staff(LIVE)),
+    // Administration (admins only): the landing page and its sections.
+    rule("GET", "/admin", Staff(ADMIN)),
     // Response-time reports (aggregates only).
     rule("GET", "/berichte", Staff(REPORTS)),
     rule("GET", "/berichte.csv", Staff(REPORTS)),

@@ -1,5 +1,6 @@
 //! Translations of every visible UI string: German first, English second, looked up by key.
 
+mod admin;
 mod privacy;
 mod schedule;
 mod security;
@@ -226,6 +227,7 @@ fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static 
         .chain(privacy::TABLE.iter())
         .chain(security::TABLE.iter())
         .chain(schedule::TABLE.iter())
+        .chain(admin::TABLE.iter())
 }
 
 /// A language handle for templates: `{{ tr.t("inbox.title") }}`.
@@ -311,6 +313,8 @@ mod tests {
             include_str!("../../templates/live.html"),
             include_str!("../../templates/reports.html"),
             include_str!("live.rs"),
+            include_str!("admin/mod.rs"),
+            include_str!("../../templates/admin.html"),
             include_str!("../reports/mod.rs"),
             include_str!("../reports/view_model.rs"),
         ];
@@ -340,6 +344,7 @@ mod tests {
             "sessions.",
             "live.",
             "reports.",
+            "admin.",
         ];
         for src in sources {
             // Every `"word.word"` literal with a known prefix is a key, however the quotes pair up.

@@ -1,5 +1,6 @@
 //! Staff UI: server-rendered HTML pages that work without JavaScript, German first, English per user.
 
+pub(crate) mod admin;
 mod assets;
 pub(crate) mod audit;
 pub(crate) mod auth;
@@ -50,6 +51,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/sprechstunde/next", get(live::next))
         .route("/setup/{token}", get(setup::form).post(setup::create_admin))
         .merge(privacy::router())
+        .merge(admin::router())
         // Pages carry personal data: never keep them in a shared or browser cache.
         .layer(
             tower_http::set_header::SetResponseHeaderLayer::if_not_present(

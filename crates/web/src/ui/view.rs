@@ -24,6 +24,8 @@ pub struct Chrome {
     pub live: bool,
     /// Whether the reports are offered (the matrix's `REPORTS` roles).
     pub reports: bool,
+    /// Whether the administration is offered (the matrix's `ADMIN` roles).
+    pub admin: bool,
 }
 
 /// A municipality's display name and time zone, from the registry or (unconfigured) the store.
@@ -56,6 +58,7 @@ impl Chrome {
             privacy: session.role.is_privacy_officer(),
             live: crate::security::access::LIVE.contains(&session.role),
             reports: crate::security::access::REPORTS.contains(&session.role),
+            admin: crate::security::access::ADMIN.contains(&session.role),
         }
     }
 }
