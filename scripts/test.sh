@@ -11,6 +11,8 @@
 #   RATHAUS_TEST_POSTGRES_URL  postgres://rathaus:rathaus@127.0.0.1:PORT/rathaus_test
 #   RATHAUS_TEST_CHROMIUM           /usr/bin/chromium
 #   RATHAUS_TEST_E2E_DIR            absolute path of tests-e2e/ (node_modules installed)
+#   RATHAUS_TEST_BLUESKY_PDS        Bluesky's reference PDS on 127.0.0.1 (scripts/lib/bluesky-pds.sh; stopped on exit),
+#                                   with _HANDLE, _DID, _APP_PASSWORD of a test account
 # Knobs:
 #   CARGO_TARGET_DIR           default /tmp/rathaus-target
 #   RATHAUS_TEST_INSTALL_TOOLS=1    allow `cargo install --locked cargo-deny` if missing (implied by CI=true)
@@ -46,6 +48,10 @@ if ! command -v node >/dev/null 2>&1; then
 elif ! command -v npm >/dev/null 2>&1; then
   missing+=(npm)
 fi
+# node-gyp builds better-sqlite3 for the Bluesky PDS (tests-e2e/bluesky/)
+command -v make >/dev/null 2>&1 || missing+=(make)
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if [ "$(id -u)" = 0 ] && ! command -v runuser >/dev/null 2>&1; then missing+=(util-linux); fi
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -81,6 +87,10 @@ fi
 # ---------------------------------------------------------------------------------------------
 cleanup() {
   local rc=$?
+  if [ -n "${RATHAUS_TEST_BLUESKY_PID:-}" ]; then
+    echo "==> stopping the Bluesky PDS"
+    rathaus_bluesky_stop
+  fi
   if [ -n "${RATHAUS_TEST_PG_DATA:-}" ]; then
     echo "==> stopping throwaway PostgreSQL ($RATHAUS_TEST_PG_DATA)"
     rathaus_pg_stop
@@ -112,6 +122,14 @@ else
 fi
 log "headless Chromium preflight ($("$RATHAUS_TEST_CHROMIUM" --version 2>/dev/null || echo '?'); $(chromedriver --version 2>/dev/null | head -n1 || echo 'chromedriver ?'))"
 node "$RATHAUS_TEST_E2E_DIR/smoke.mjs" </dev/null || die "headless Chromium did not start from playwright-core"
+
+# Bluesky's reference PDS with a local did:plc directory, for the Bluesky adapter's tests.
+# shellcheck source=lib/bluesky-pds.sh
+source "$ROOT/scripts/lib/bluesky-pds.sh"
+log "Bluesky PDS (npm @atproto/pds on Node 22 in tests-e2e/bluesky/; first install compiles better-sqlite3, ~2 min)"
+rathaus_bluesky_install || die "could not install the Bluesky PDS"
+rathaus_bluesky_start || die "could not start the Bluesky PDS"
+echo "RATHAUS_TEST_BLUESKY_PDS=$RATHAUS_TEST_BLUESKY_PDS (account $RATHAUS_TEST_BLUESKY_HANDLE)"
 
 # ---------------------------------------------------------------------------------------------
 # e. Rust checks. Every step runs even if an earlier one failed; the summary lists each.
