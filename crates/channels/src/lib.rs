@@ -10,6 +10,7 @@
 #![deny(clippy::unwrap_used, clippy::panic)]
 
 mod http;
+pub mod publish;
 pub mod telegram;
 #[cfg(test)]
 mod test_json;
