@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use rathaus_hub::{Registry, Worker, WorkerOptions};
+use rathaus_hub::{RegistryHandle, Worker, WorkerOptions};
 use rathaus_store::{now_ms, Store};
 use rathaus_web::{AppState, WebSettings};
 use tokio::sync::watch;
@@ -16,7 +16,7 @@ use crate::keyfile;
 pub struct Running {
     pub addr: SocketAddr,
     pub store: Store,
-    pub registry: Arc<Registry>,
+    pub registry: RegistryHandle,
     pub worker: Option<Worker>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -82,7 +82,7 @@ pub async fn build_registry(
     store: &Store,
     config: &Config,
     public_url: &str,
-) -> anyhow::Result<Arc<Registry>> {
+) -> anyhow::Result<RegistryHandle> {
     let http = rathaus_channels::default_http_client().context("building the HTTP client")?;
     let mut tenants = config.tenants()?;
     if tenants.is_empty() {
@@ -93,7 +93,7 @@ pub async fn build_registry(
             telegram: Vec::new(),
         });
     }
-    Ok(Registry::build(store, &tenants, http, now_ms(), public_url).await?)
+    Ok(RegistryHandle::build(store, &tenants, http, now_ms(), public_url).await?)
 }
 
 /// Which parts of the instance to run (the scale-out roles).

@@ -6,6 +6,7 @@ pub mod consultation;
 pub mod export;
 pub mod gate;
 pub mod images;
+pub mod live;
 pub mod outbox;
 pub mod publishing;
 pub mod registry;
@@ -17,4 +18,5 @@ pub use registry::{
     ChannelSecrets, ConfiguredChannel, DirectoryEntry, Registry, RegistryError,
     TelegramChannelConfig, Tenant, TenantConfig, WhatsAppChannelConfig,
 };
+pub use live::RegistryHandle;
 pub use runner::{Worker, WorkerOptions};

@@ -9,8 +9,8 @@ use rathaus_store::{now_ms, ClaimedJob, JobKind, Store};
 use tokio::sync::{watch, Notify};
 
 use crate::gate::process_inbound;
+use crate::live::RegistryHandle;
 use crate::outbox::{self, Verdict};
-use crate::registry::Registry;
 
 #[derive(Debug, Clone)]
 pub struct WorkerOptions {
@@ -41,14 +41,14 @@ impl Default for WorkerOptions {
 #[derive(Clone)]
 pub struct Worker {
     store: Store,
-    registry: Arc<Registry>,
+    registry: RegistryHandle,
     options: WorkerOptions,
     id: String,
     wake: Arc<Notify>,
 }
 
 impl Worker {
-    pub fn new(store: Store, registry: Arc<Registry>, options: WorkerOptions) -> Worker {
+    pub fn new(store: Store, registry: RegistryHandle, options: WorkerOptions) -> Worker {
         let id = format!(
             "worker-{}-{:08x}",
             std::process::id(),
@@ -80,7 +80,8 @@ impl Worker {
             if tokio::time::Instant::now() >= next_publish_check {
                 next_publish_check = tokio::time::Instant::now() + Duration::from_secs(30);
                 if let Err(e) =
-                    crate::publishing::publish_due(&self.store, &self.registry, now_ms()).await
+                    crate::publishing::publish_due(&self.store, &self.registry.current(), now_ms())
+                        .await
                 {
                     tracing::error!(error = %e, "checking for due posts failed; tried again later");
                 }
@@ -150,7 +151,8 @@ impl Worker {
             return Ok(false);
         }
         let mut audit_years = 0;
-        for t in self.registry.tenants() {
+        let registry = self.registry.current();
+        for t in registry.tenants() {
             let tz = t.settings.timezone.clone();
             let report = self
                 .store
@@ -204,10 +206,11 @@ impl Worker {
     async fn run_job(&self, job: ClaimedJob) {
         let jitter: f64 = rand::thread_rng().gen();
         let b = &self.options.backoff;
+        let registry = self.registry.current();
         let result = match job.kind {
             JobKind::Inbound => process_inbound(
                 &self.store,
-                &self.registry,
+                &registry,
                 job.municipality_id,
                 &job.payload,
                 now_ms(),
@@ -218,12 +221,10 @@ impl Worker {
                 Verdict::Done
             })
             .map_err(|e| e.to_string()),
-            JobKind::SendReply => {
-                outbox::send_reply(&self.store, &self.registry, &job, b, jitter).await
-            }
-            JobKind::Notify => outbox::notify(&self.registry, &job, b, jitter).await,
+            JobKind::SendReply => outbox::send_reply(&self.store, &registry, &job, b, jitter).await,
+            JobKind::Notify => outbox::notify(&registry, &job, b, jitter).await,
             JobKind::FetchMedia => {
-                outbox::fetch_media(&self.store, &self.registry, &job, b, jitter).await
+                outbox::fetch_media(&self.store, &registry, &job, b, jitter).await
             }
         };
         let verdict = match result {

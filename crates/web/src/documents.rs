@@ -94,12 +94,16 @@ fn render(
 }
 
 /// The signed-in member's tenant, or the response to send instead (403 for viewers, 404 if unconfigured).
-async fn tenant<'a>(state: &'a AppState, session: &StaffSession) -> Result<&'a Tenant, Response> {
+async fn tenant<'a>(
+    registry: &'a rathaus_hub::Registry,
+    state: &AppState,
+    session: &StaffSession,
+) -> Result<&'a Tenant, Response> {
     if !may_read(session.info.role) {
         let chrome = session.chrome(state, "/documents").await;
         return Err(view::forbidden(session.tr(), Some(chrome)));
     }
-    match state.registry.tenant(session.info.municipality_id) {
+    match registry.tenant(session.info.municipality_id) {
         Some(t) => Ok(t),
         None => Err(not_found(state, session).await),
     }
@@ -175,7 +179,8 @@ fn row(tenant: &Tenant, lang: Lang, kind: DocumentKind, channel: Option<&str>) -
 
 /// `GET /documents`: every document of the member's municipality with what is still missing.
 async fn list(State(state): State<AppState>, session: StaffSession) -> Response {
-    let t = match tenant(&state, &session).await {
+    let registry = state.registry.current();
+    let t = match tenant(&registry, &state, &session).await {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -274,7 +279,8 @@ async fn show(
     channel: Option<&str>,
     q: &DownloadQuery,
 ) -> Response {
-    let t = match tenant(state, session).await {
+    let registry = state.registry.current();
+    let t = match tenant(&registry, state, session).await {
         Ok(t) => t,
         Err(r) => return r,
     };

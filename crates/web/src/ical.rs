@@ -21,7 +21,8 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn feed(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
-    let Some(tenant) = state.registry.tenant_by_slug(&slug) else {
+    let registry = state.registry.current();
+    let Some(tenant) = registry.tenant_by_slug(&slug) else {
         return (
             StatusCode::NOT_FOUND,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

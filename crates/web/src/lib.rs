@@ -17,7 +17,7 @@ pub mod webhooks;
 use std::sync::Arc;
 
 use axum::Router;
-use rathaus_hub::{Registry, Worker};
+use rathaus_hub::{RegistryHandle, Worker};
 use rathaus_store::Store;
 
 /// Limit for any request body; webhooks above it get 413 before anything is parsed or stored.
@@ -70,7 +70,8 @@ impl WebSettings {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub registry: Arc<Registry>,
+    /// The registry in force; rebuilt when settings change in the admin UI.
+    pub registry: RegistryHandle,
     /// Woken after a webhook queued events, so they are processed at once.
     pub worker: Option<Worker>,
     pub settings: Arc<WebSettings>,

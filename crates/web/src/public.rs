@@ -79,7 +79,8 @@ async fn export_download(State(state): State<AppState>, Path(token): Path<String
             );
         }
     };
-    let Some(tenant) = state.registry.tenant(municipality_id) else {
+    let registry = state.registry.current();
+    let Some(tenant) = registry.tenant(municipality_id) else {
         return gone();
     };
     let export = match state

@@ -40,7 +40,8 @@ struct Subscription {
 
 /// Meta's subscription handshake: echo the challenge if the verify token matches one of our numbers.
 async fn whatsapp_verify(State(state): State<AppState>, Query(q): Query<Subscription>) -> Response {
-    for (_, ch) in state.registry.whatsapp_channels() {
+    let registry = state.registry.current();
+    for (_, ch) in registry.whatsapp_channels() {
         if let ChannelSecrets::WhatsApp { verify_token, .. } = &ch.secrets {
             if let Some(answer) = whatsapp::verify_subscription(
                 q.mode.as_deref(),
@@ -70,8 +71,8 @@ async fn whatsapp_receive(
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
     // Which of our app secrets signed this body; only their numbers' events are accepted.
-    let signed_by: Vec<i64> = state
-        .registry
+    let registry = state.registry.current();
+    let signed_by: Vec<i64> = registry
         .whatsapp_channels()
         .filter(|(_, ch)| match &ch.secrets {
             ChannelSecrets::WhatsApp { app_secret, .. } => {
@@ -102,7 +103,7 @@ async fn whatsapp_receive(
         HashMap::new();
     let mut unrouted = 0usize;
     for r in routed {
-        match state.registry.whatsapp(&r.phone_number_id) {
+        match registry.whatsapp(&r.phone_number_id) {
             Some((tenant, ch)) if signed_by.contains(&ch.row.id) => {
                 per_channel
                     .entry(ch.row.id)
@@ -179,7 +180,8 @@ async fn telegram_receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some((tenant, ch)) = state.registry.telegram(&channel) else {
+    let registry = state.registry.current();
+    let Some((tenant, ch)) = registry.telegram(&channel) else {
         tracing::warn!("Telegram webhook for an unknown channel name");
         return plain(StatusCode::NOT_FOUND, "unknown channel");
     };

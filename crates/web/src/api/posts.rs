@@ -143,9 +143,11 @@ fn post_not_found() -> ApiError {
     )
 }
 
-fn tenant<'a>(state: &'a AppState, session: &ApiSession) -> Result<&'a Tenant, ApiError> {
-    state
-        .registry
+fn tenant<'a>(
+    registry: &'a rathaus_hub::Registry,
+    session: &ApiSession,
+) -> Result<&'a Tenant, ApiError> {
+    registry
         .tenant(session.0.municipality_id)
         .ok_or_else(|| ApiError::internal(&"municipality of the token is not configured"))
 }
@@ -330,7 +332,8 @@ pub async fn create(
     session: ApiSession,
     ApiJson(body): ApiJson<NewPostBody>,
 ) -> Result<(StatusCode, Json<PostCreated>), PostError> {
-    let tenant = tenant(&state, &session)?;
+    let registry = state.registry.current();
+    let tenant = tenant(&registry, &session)?;
     let publish_at = match body.publish_at.as_deref() {
         Some(s) => Some(s.parse::<Timestamp>().map_err(|_| {
             ApiError::bad_request("publish_at must be RFC 3339, e.g. 2026-05-01T09:00:00+02:00")
@@ -476,7 +479,8 @@ pub async fn submit(
     session: ApiSession,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<PostDto>, PostError> {
-    let tenant = tenant(&state, &session)?;
+    let registry = state.registry.current();
+    let tenant = tenant(&registry, &session)?;
     publishing::submit(&state.store, tenant, id, session.0.staff_id, now_ms())
         .await
         .map_err(|e| publish_error(e, tenant))?;
@@ -502,10 +506,11 @@ pub async fn approve(
     session: ApiSession,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<PostDto>, PostError> {
-    let tenant = tenant(&state, &session)?;
+    let registry = state.registry.current();
+    let tenant = tenant(&registry, &session)?;
     publishing::approve(
         &state.store,
-        &state.registry,
+        &registry,
         tenant,
         id,
         session.0.staff_id,
@@ -541,7 +546,8 @@ pub async fn reject(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<RejectBody>,
 ) -> Result<Json<PostDto>, PostError> {
-    let tenant = tenant(&state, &session)?;
+    let registry = state.registry.current();
+    let tenant = tenant(&registry, &session)?;
     publishing::reject(
         &state.store,
         tenant,

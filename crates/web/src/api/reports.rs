@@ -117,8 +117,8 @@ pub async fn response_times(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
-    let tenant = state
-        .registry
+    let registry = state.registry.current();
+    let tenant = registry
         .tenant(session.0.municipality_id)
         .ok_or_else(ApiError::not_found)?;
     let (from, to) = hub_reports::parse_period(

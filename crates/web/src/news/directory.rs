@@ -154,7 +154,8 @@ fn legal_links(t: &Tenant) -> String {
 
 /// `GET /{slug}/kanaele`
 pub async fn page(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
-    let Some(t) = tenant(&state, &slug) else {
+    let registry = state.registry.current();
+    let Some(t) = tenant(&registry, &slug) else {
         return unknown_town();
     };
     let s = escape(&t.row.slug);

@@ -74,14 +74,15 @@ pub async fn atom(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(t) = tenant(&state, &slug) else {
+    let registry = state.registry.current();
+    let Some(t) = tenant(&registry, &slug) else {
         return unknown_town();
     };
     let entries = match entries(&state, t).await {
         Ok(e) => e,
         Err(r) => return r,
     };
-    let base = &state.registry.public_url;
+    let base = &registry.public_url;
     let slug = &t.row.slug;
     let updated = last_modified(&entries);
     let home = format!("{base}/{slug}/");
@@ -164,14 +165,15 @@ pub async fn json(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(t) = tenant(&state, &slug) else {
+    let registry = state.registry.current();
+    let Some(t) = tenant(&registry, &slug) else {
         return unknown_town();
     };
     let entries = match entries(&state, t).await {
         Ok(e) => e,
         Err(r) => return r,
     };
-    let base = &state.registry.public_url;
+    let base = &registry.public_url;
     let slug = &t.row.slug;
     let image_url = |img: &PostImage| format!("{base}/{slug}/bilder/{}", img.id);
     let feed = JsonFeed {

@@ -49,7 +49,8 @@ fn document(t: &Tenant, kind: DocumentKind, channel: Option<&str>) -> Response {
 
 /// `GET /{slug}/impressum`
 pub async fn imprint(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
-    match tenant(&state, &slug) {
+    let registry = state.registry.current();
+    match tenant(&registry, &slug) {
         Some(t) => document(t, DocumentKind::Imprint, None),
         None => unknown_town(),
     }
@@ -60,7 +61,8 @@ pub async fn privacy_channel(
     State(state): State<AppState>,
     Path((slug, channel)): Path<(String, String)>,
 ) -> Response {
-    match tenant(&state, &slug) {
+    let registry = state.registry.current();
+    match tenant(&registry, &slug) {
         Some(t) => document(t, DocumentKind::PrivacyNotice, Some(&channel)),
         None => unknown_town(),
     }
@@ -71,7 +73,8 @@ pub async fn usage_concept(
     State(state): State<AppState>,
     Path((slug, channel)): Path<(String, String)>,
 ) -> Response {
-    match tenant(&state, &slug) {
+    let registry = state.registry.current();
+    match tenant(&registry, &slug) {
         Some(t) => document(t, DocumentKind::UsageConcept, Some(&channel)),
         None => unknown_town(),
     }
@@ -121,7 +124,8 @@ fn feedback_contact(t: &Tenant) -> Option<String> {
 
 /// `GET /{slug}/datenschutz`: what these pages do with visitors' data, and the notices per channel.
 pub async fn privacy(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
-    let Some(t) = tenant(&state, &slug) else {
+    let registry = state.registry.current();
+    let Some(t) = tenant(&registry, &slug) else {
         return unknown_town();
     };
     let s = escape(&t.row.slug);
@@ -151,7 +155,8 @@ pub async fn privacy(State(state): State<AppState>, Path(slug): Path<String>) ->
 
 /// `GET /{slug}/barrierefreiheit`: the accessibility statement (EU 2016/2102, BITV 2.0) with a feedback contact.
 pub async fn accessibility(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
-    let Some(t) = tenant(&state, &slug) else {
+    let registry = state.registry.current();
+    let Some(t) = tenant(&registry, &slug) else {
         return unknown_town();
     };
     let town = escape(&t.settings.name);

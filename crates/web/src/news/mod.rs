@@ -52,8 +52,8 @@ async fn css() -> Response {
 }
 
 /// The municipality of a public URL.
-fn tenant<'a>(state: &'a AppState, slug: &str) -> Option<&'a Tenant> {
-    state.registry.tenant_by_slug(slug)
+fn tenant<'a>(registry: &'a rathaus_hub::Registry, slug: &str) -> Option<&'a Tenant> {
+    registry.tenant_by_slug(slug)
 }
 
 /// The 404 page for a municipality that does not exist here.

@@ -96,7 +96,8 @@ pub async fn list(
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let Some(t) = tenant(&state, &slug) else {
+    let registry = state.registry.current();
+    let Some(t) = tenant(&registry, &slug) else {
         return unknown_town();
     };
     let query = q.q.as_deref().unwrap_or("").trim().to_string();
@@ -196,7 +197,8 @@ pub async fn post(
     State(state): State<AppState>,
     Path((slug, id)): Path<(String, String)>,
 ) -> Response {
-    let Some(t) = tenant(&state, &slug) else {
+    let registry = state.registry.current();
+    let Some(t) = tenant(&registry, &slug) else {
         return unknown_town();
     };
     let Ok(id) = id.parse::<i64>() else {
@@ -236,7 +238,8 @@ pub async fn image(
     State(state): State<AppState>,
     Path((slug, id)): Path<(String, String)>,
 ) -> Response {
-    let Some(t) = tenant(&state, &slug) else {
+    let registry = state.registry.current();
+    let Some(t) = tenant(&registry, &slug) else {
         return unknown_town();
     };
     let Ok(id) = id.parse::<i64>() else {

@@ -132,7 +132,8 @@ async fn page(
     }
     let tr = session.tr();
     let chrome = session.chrome(&state, "/berichte").await;
-    let Some(tenant) = state.registry.tenant(session.info.municipality_id) else {
+    let registry = state.registry.current();
+    let Some(tenant) = registry.tenant(session.info.municipality_id) else {
         return view::not_found(tr, Some(chrome));
     };
     let given = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -175,7 +176,8 @@ async fn csv(
     Query(q): Query<PeriodQuery>,
 ) -> Response {
     let tr = session.tr();
-    let Some(tenant) = state.registry.tenant(session.info.municipality_id) else {
+    let registry = state.registry.current();
+    let Some(tenant) = registry.tenant(session.info.municipality_id) else {
         return view::not_found(tr, Some(session.chrome(&state, "/berichte").await));
     };
     let result = match period(&q, tenant) {

@@ -134,7 +134,8 @@ pub async fn show(
         "/sprechstunde"
     };
     let chrome = session.chrome(&state, back).await;
-    let Some(tenant) = state.registry.tenant(session.info.municipality_id) else {
+    let registry = state.registry.current();
+    let Some(tenant) = registry.tenant(session.info.municipality_id) else {
         return view::not_found(tr, Some(chrome));
     };
     let now = now_ms();
@@ -182,7 +183,8 @@ pub async fn next(
     Query(q): Query<NextQuery>,
 ) -> Response {
     let tr = session.tr();
-    let Some(tenant) = state.registry.tenant(session.info.municipality_id) else {
+    let registry = state.registry.current();
+    let Some(tenant) = registry.tenant(session.info.municipality_id) else {
         return view::not_found(tr, Some(session.chrome(&state, "/sprechstunde").await));
     };
     let live = match live_slots(&state.store, tenant, now_ms()).await {

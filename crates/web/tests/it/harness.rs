@@ -6,7 +6,7 @@ use rathaus_crypto::Key;
 use rathaus_domain::{
     InboundMessage, MediaRef, MessageContent, MunicipalitySettings, PlatformUser,
 };
-use rathaus_hub::{Registry, TelegramChannelConfig, TenantConfig, WhatsAppChannelConfig};
+use rathaus_hub::{RegistryHandle, TelegramChannelConfig, TenantConfig, WhatsAppChannelConfig};
 use rathaus_store::{now_ms, CitizenRef, Role, Store};
 use rathaus_web::security::access::second_factor_required;
 use rathaus_web::security::totp;
@@ -29,7 +29,8 @@ pub struct App {
     pub b: i64,
     pub channel_a: i64,
     pub channel_b: i64,
-    pub registry: Arc<Registry>,
+    /// Dereferences to the registry as built at start; `registry.current()` is the one in force.
+    pub registry: RegistryHandle,
     _dir: tempfile::TempDir,
 }
 
@@ -94,7 +95,7 @@ async fn start_full(
         },
     ];
     adjust(&mut configs);
-    let registry = Registry::build(&store, &configs, reqwest::Client::new(), now, public_url)
+    let registry = RegistryHandle::build(&store, &configs, reqwest::Client::new(), now, public_url)
         .await
         .unwrap();
     let a = registry.tenants()[0].row.id;
