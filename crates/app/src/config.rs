@@ -23,6 +23,7 @@ const SECRET_KEYS: &[&str] = &[
     "verify_token",
     "bot_token",
     "webhook_secret",
+    "client_secret",
 ];
 
 /// Environment variables with the prefix that are not configuration keys.
@@ -84,6 +85,8 @@ pub struct MunicipalityConfig {
     pub instagram: Option<Vec<PublishChannelConfig>>,
     pub x: Option<Vec<PublishChannelConfig>>,
     pub telegram_channel: Option<Vec<PublishChannelConfig>>,
+    /// `[municipality.oidc]`: staff sign in with the town's OpenID Connect provider (e.g. Keycloak).
+    pub oidc: Option<rathaus_hub::sso::SsoConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -191,6 +194,10 @@ impl Config {
                 }
             }
             m.check_schedule()?;
+            if let Some(oidc) = &m.oidc {
+                oidc.check()
+                    .map_err(|e| anyhow::anyhow!("municipality '{}': {e}", m.slug))?;
+            }
         }
         Ok(())
     }
@@ -260,6 +267,7 @@ impl Config {
                     },
                     whatsapp: m.whatsapp.clone(),
                     telegram: m.telegram.clone(),
+                    sso: m.oidc.clone(),
                 })
             })
             .collect()
@@ -590,5 +598,41 @@ consultation_inside = "Vor Ihnen: {ahead}"
             !dbg.contains("s3cret") && !dbg.contains("123:abc") && !dbg.contains("from-file"),
             "{dbg}"
         );
+    }
+
+    #[test]
+    fn single_sign_on_with_the_secret_from_a_file() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let secret = write(dir.path(), "oidc-secret", "kc-client-secret-42\n");
+        let oidc = format!(
+            "[municipality.oidc]\nissuer = \"https://login.musterstadt.de/realms/rathaus\"\n\
+             client_id = \"rathaus\"\nclient_secret_file = \"{}\"\nbutton_label = \"Stadt-Login\"\n\
+             match = \"email\"\n",
+            secret.display()
+        );
+        let p = write(dir.path(), "c.toml", &format!("{SAMPLE}{oidc}"));
+        let c = Config::load_with_env(Some(&p), &[]).expect("loads");
+        let sso = c.tenants().expect("tenants")[0].sso.clone().expect("oidc");
+        assert_eq!(sso.client_secret, "kc-client-secret-42");
+        assert_eq!(sso.button_label, "Stadt-Login");
+        assert!(!sso.satisfies_mfa && !sso.trust_email);
+        assert!(!format!("{c:?}").contains("kc-client-secret-42"));
+        // Plain http to a provider elsewhere, an unknown match rule and unknown keys are refused.
+        for (from, to, expected) in [
+            ("https://login", "http://login", "https://"),
+            ("match = \"email\"", "match = \"name\"", "name"),
+            ("match = \"email\"", "scopes = \"all\"", "scopes"),
+        ] {
+            let p = write(
+                dir.path(),
+                "bad.toml",
+                &format!("{SAMPLE}{}", oidc.replace(from, to)),
+            );
+            let e = format!(
+                "{:#}",
+                Config::load_with_env(Some(&p), &[]).expect_err(expected)
+            );
+            assert!(e.contains(expected), "{expected}: {e}");
+        }
     }
 }

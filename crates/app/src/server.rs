@@ -91,6 +91,7 @@ pub async fn build_registry(
             settings: rathaus_domain::MunicipalitySettings::new("kommune", "Meine Kommune"),
             whatsapp: Vec::new(),
             telegram: Vec::new(),
+            sso: None,
         });
     }
     Ok(RegistryHandle::build(store, &tenants, http, now_ms(), public_url).await?)

@@ -12,6 +12,7 @@ pub mod publishing;
 pub mod registry;
 pub mod reports;
 pub mod runner;
+pub mod sso;
 pub mod zip;
 
 pub use registry::{

@@ -78,9 +78,13 @@ impl std::fmt::Debug for TelegramChannelConfig {
 /// A municipality as configured: settings plus its channels.
 #[derive(Debug, Clone)]
 pub struct TenantConfig {
+    /// The network channels posts are published to (`[[municipality.mastodon]]` …).
+    pub networks: Vec<rathaus_channels::publish::NetworkConfig>,
     pub settings: MunicipalitySettings,
     pub whatsapp: Vec<WhatsAppChannelConfig>,
     pub telegram: Vec<TelegramChannelConfig>,
+    /// `[municipality.oidc]`: staff sign-in with the town's OpenID Connect provider.
+    pub sso: Option<crate::sso::SsoConfig>,
 }
 
 /// A messenger channel as the public channel directory shows it.
@@ -118,6 +122,8 @@ pub struct ConfiguredChannel {
 #[derive(Clone)]
 pub struct Tenant {
     pub row: MunicipalityRow,
+    /// The network channels with an adapter, by name (publishing jobs).
+    pub publishers: crate::publish_jobs::Publishers,
     /// How citizens reach each messenger channel, for the public directory.
     pub directory: Vec<DirectoryEntry>,
     pub settings: MunicipalitySettings,
@@ -126,6 +132,8 @@ pub struct Tenant {
     pub channels: Vec<ConfiguredChannel>,
     /// Office hours, consultation hours (with their channel ids) and response targets.
     pub schedule: MunicipalitySchedule,
+    /// The OpenID Connect provider staff may sign in with (discovery and keys cached inside).
+    pub sso: Option<Arc<crate::sso::RelyingParty>>,
 }
 
 impl Tenant {
@@ -267,13 +275,21 @@ impl Registry {
                     username: t.public_username.clone(),
                 }))
                 .collect();
+            let sso = match &cfg.sso {
+                Some(c) => Some(Arc::new(crate::sso::RelyingParty::new(c.clone()).map_err(
+                    |e| RegistryError::Config(format!("municipality '{}': {e}", s.slug)),
+                )?)),
+                None => None,
+            };
             tenants.push(Tenant {
+                publishers: crate::publish_jobs::Publishers::build(&cfg.networks, &http),
                 row,
                 directory,
                 settings: s.clone(),
                 notice_version,
                 channels,
                 schedule,
+                sso,
             });
         }
         Ok(Arc::new(Registry {

@@ -81,6 +81,7 @@ async fn start_full(
             settings: MunicipalitySettings::new("musterstadt", "Musterstadt"),
             whatsapp: vec![whatsapp("1001")],
             telegram: vec![],
+            sso: None,
         },
         TenantConfig {
             settings: MunicipalitySettings::new("beispieldorf", "Beispieldorf"),
@@ -92,6 +93,7 @@ async fn start_full(
                 api_base: "http://127.0.0.1:9".into(),
                 public_username: Some("beispieldorf_bot".into()),
             }],
+            sso: None,
         },
     ];
     adjust(&mut configs);
