@@ -26,6 +26,7 @@ mod response_times;
 mod retention;
 mod sessions;
 mod staff;
+mod staff_posts;
 mod throttle;
 
 pub use audit::{truncate_ip, AuditEvent, AuditFilter, AuditRecord, AuditVerdict};
@@ -52,6 +53,7 @@ pub use requests::{
 pub use response_times::{PromiseRecord, QueueEntry, ResponseAlerts};
 pub use retention::PurgeReport;
 pub use sessions::{session_reference, NewSession, PendingLogin, SessionSummary};
+pub use staff_posts::DraftEdit;
 pub use staff::{ApiTokenInfo, Role, SessionInfo, StaffMember};
 pub use throttle::{LoginFailures, LOGIN_FAILURE_RETENTION_MS};
 

@@ -116,6 +116,18 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/sprechstunde/next", Staff(LIVE)),
     // Administration (admins only): the landing page and its sections.
     rule("GET", "/admin", Staff(ADMIN)),
+    // Posts: list, composer, the post page with its workflow steps, and images before publication.
+    rule("GET", "/beitraege", Staff(PUBLISH)),
+    rule("GET", "/beitraege/neu", Staff(PUBLISH)),
+    rule("POST", "/beitraege/neu", Staff(PUBLISH)),
+    rule("GET", "/beitraege/{id}", Staff(PUBLISH)),
+    rule("GET", "/beitraege/{id}/bearbeiten", Staff(PUBLISH)),
+    rule("POST", "/beitraege/{id}/bearbeiten", Staff(PUBLISH)),
+    rule("POST", "/beitraege/{id}/einreichen", Staff(PUBLISH)),
+    rule("POST", "/beitraege/{id}/freigeben", Staff(PUBLISH)),
+    rule("POST", "/beitraege/{id}/planen", Staff(PUBLISH)),
+    rule("POST", "/beitraege/{id}/ablehnen", Staff(PUBLISH)),
+    rule("GET", "/beitraege/bilder/{id}", Staff(PUBLISH)),
     // Response-time reports (aggregates only).
     rule("GET", "/berichte", Staff(REPORTS)),
     rule("GET", "/berichte.csv", Staff(REPORTS)),

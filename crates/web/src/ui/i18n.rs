@@ -1,6 +1,7 @@
 //! Translations of every visible UI string: German first, English second, looked up by key.
 
 mod admin;
+mod posts;
 mod privacy;
 mod schedule;
 mod security;
@@ -228,6 +229,7 @@ fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static 
         .chain(security::TABLE.iter())
         .chain(schedule::TABLE.iter())
         .chain(admin::TABLE.iter())
+        .chain(posts::TABLE.iter())
 }
 
 /// A language handle for templates: `{{ tr.t("inbox.title") }}`.
@@ -317,6 +319,13 @@ mod tests {
             include_str!("../../templates/admin.html"),
             include_str!("../reports/mod.rs"),
             include_str!("../reports/view_model.rs"),
+            include_str!("posts/compose.rs"),
+            include_str!("posts/show.rs"),
+            include_str!("posts/mod.rs"),
+            include_str!("posts/preview.rs"),
+            include_str!("../../templates/posts_list.html"),
+            include_str!("../../templates/posts_compose.html"),
+            include_str!("../../templates/posts_show.html"),
         ];
         let prefixes = [
             "nav.",
@@ -345,6 +354,7 @@ mod tests {
             "live.",
             "reports.",
             "admin.",
+            "posts.",
         ];
         for src in sources {
             // Every `"word.word"` literal with a known prefix is a key, however the quotes pair up.

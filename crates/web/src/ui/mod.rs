@@ -13,6 +13,7 @@ mod login;
 mod login_mfa;
 pub(crate) mod media;
 mod mfa;
+mod posts;
 pub(crate) mod privacy;
 pub(crate) mod promise;
 mod sessions;
@@ -52,6 +53,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/setup/{token}", get(setup::form).post(setup::create_admin))
         .merge(privacy::router())
         .merge(admin::router())
+        .merge(posts::router())
         // Pages carry personal data: never keep them in a shared or browser cache.
         .layer(
             tower_http::set_header::SetResponseHeaderLayer::if_not_present(

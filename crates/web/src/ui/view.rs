@@ -24,6 +24,8 @@ pub struct Chrome {
     pub live: bool,
     /// Whether the reports are offered (the matrix's `REPORTS` roles).
     pub reports: bool,
+    /// Whether posts (composer and approval) are offered (the matrix's `PUBLISH` roles).
+    pub posts: bool,
     /// Whether the administration is offered (the matrix's `ADMIN` roles).
     pub admin: bool,
 }
@@ -59,6 +61,7 @@ impl Chrome {
             live: crate::security::access::LIVE.contains(&session.role),
             reports: crate::security::access::REPORTS.contains(&session.role),
             admin: crate::security::access::ADMIN.contains(&session.role),
+            posts: crate::security::access::PUBLISH.contains(&session.role),
         }
     }
 }

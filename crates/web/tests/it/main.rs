@@ -13,6 +13,7 @@ mod mfa;
 mod news;
 mod privacy;
 mod privacy_audit;
+mod posts_ui;
 mod publishing;
 mod reports;
 mod ui;
