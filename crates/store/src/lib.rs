@@ -25,6 +25,7 @@ mod requests;
 mod response_times;
 mod retention;
 mod sessions;
+mod settings;
 mod staff;
 mod staff_posts;
 mod throttle;
@@ -52,6 +53,7 @@ pub use requests::{
 };
 pub use response_times::{PromiseRecord, QueueEntry, ResponseAlerts};
 pub use retention::PurgeReport;
+pub use settings::{ChannelSecret, SettingsOverride};
 pub use sessions::{session_reference, NewSession, PendingLogin, SessionSummary};
 pub use staff_posts::DraftEdit;
 pub use staff::{ApiTokenInfo, Role, SessionInfo, StaffMember};

@@ -7,3 +7,4 @@ mod conformance;
 mod posts;
 mod response_times;
 mod security;
+mod settings;

@@ -1,0 +1,29 @@
+-- Settings edited in the admin UI. They override the configuration file section by section (the
+-- database wins); `settings_state.version` is raised on every change so other processes rebuild.
+
+CREATE TABLE settings_overrides (
+    municipality_id BIGINT NOT NULL REFERENCES municipalities(id),
+    section TEXT NOT NULL,
+    value_json TEXT NOT NULL,
+    changed_by TEXT NOT NULL,
+    changed_at BIGINT NOT NULL,
+    PRIMARY KEY (municipality_id, section)
+);
+
+-- Channel credentials entered in the admin UI, sealed with the configuration-secrets key.
+CREATE TABLE channel_secrets (
+    channel_id BIGINT NOT NULL REFERENCES channels(id),
+    name TEXT NOT NULL,
+    sealed BYTEA NOT NULL,
+    changed_by TEXT NOT NULL,
+    changed_at BIGINT NOT NULL,
+    PRIMARY KEY (channel_id, name)
+);
+
+-- One row: the settings version and the hash of the configuration file's effective settings last seen.
+CREATE TABLE settings_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version BIGINT NOT NULL,
+    file_hash TEXT
+);
+INSERT INTO settings_state (id, version, file_hash) VALUES (1, 0, NULL);
