@@ -126,8 +126,8 @@ impl Store {
                 Some(id) => (id, false),
                 None => {
                     let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO concerns (municipality_id, citizen_id, channel_id, status, created_at, last_activity_at) \
-                         VALUES ($1, $2, $3, 'open', $4, $4) RETURNING id",
+                        "INSERT INTO concerns (municipality_id, citizen_id, channel_id, status, created_at, last_activity_at, team_id) \
+                         VALUES ($1, $2, $3, 'open', $4, $4, (SELECT team_id FROM team_channels WHERE channel_id = $3)) RETURNING id",
                     )
                     .bind(citizen.municipality_id)
                     .bind(citizen.id)

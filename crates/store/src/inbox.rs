@@ -17,6 +17,10 @@ pub struct ConcernFilter {
     pub status: Option<ConcernStatus>,
     pub channel_id: Option<i64>,
     pub limit: Option<i64>,
+    /// Only concerns of this team.
+    pub team_id: Option<i64>,
+    /// Only what this staff member's teams may see: concerns of their teams and concerns without a team.
+    pub visible_to: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +34,9 @@ pub struct ConcernSummary {
     pub pseudonym: String,
     pub assignee_id: Option<i64>,
     pub assignee_name: Option<String>,
+    /// The team it is routed to, if any.
+    pub team_id: Option<i64>,
+    pub team_name: Option<String>,
     pub created_at: i64,
     pub last_activity_at: i64,
     /// When it was resolved (retention counts from here).
@@ -101,6 +108,8 @@ struct SummaryRaw {
     pseudonym: String,
     assignee_id: Option<i64>,
     assignee_name: Option<String>,
+    team_id: Option<i64>,
+    team_name: Option<String>,
     created_at: i64,
     last_activity_at: i64,
     resolved_at: Option<i64>,
@@ -123,6 +132,8 @@ impl SummaryRaw {
             pseudonym: self.pseudonym,
             assignee_id: self.assignee_id,
             assignee_name: self.assignee_name,
+            team_id: self.team_id,
+            team_name: self.team_name,
             created_at: self.created_at,
             last_activity_at: self.last_activity_at,
             resolved_at: self.resolved_at,
@@ -134,10 +145,10 @@ impl SummaryRaw {
 }
 
 const SUMMARY_SELECT: &str = "SELECT c.id, c.status, c.channel_id, ch.kind, ch.name AS channel_name, c.citizen_id, \
-     z.pseudonym, c.assignee_id, s.display_name AS assignee_name, c.created_at, c.last_activity_at, c.resolved_at, \
+     z.pseudonym, c.assignee_id, s.display_name AS assignee_name, c.team_id, t.name AS team_name, c.created_at, c.last_activity_at, c.resolved_at, \
      f.due_at, f.near_due_at, f.first_response_at \
      FROM concerns c JOIN channels ch ON ch.id = c.channel_id JOIN citizens z ON z.id = c.citizen_id \
-     LEFT JOIN staff s ON s.id = c.assignee_id LEFT JOIN first_responses f ON f.id = c.response_id";
+     LEFT JOIN staff s ON s.id = c.assignee_id LEFT JOIN teams t ON t.id = c.team_id LEFT JOIN first_responses f ON f.id = c.response_id";
 
 #[derive(sqlx::FromRow)]
 struct MessageRaw {
@@ -165,6 +176,8 @@ impl Store {
     ) -> Result<Vec<ConcernSummary>> {
         let sql = format!(
             "{SUMMARY_SELECT} WHERE c.municipality_id = $1 AND ($2 IS NULL OR c.status = $2) AND ($3 IS NULL OR c.channel_id = $3) \
+             AND ($5 IS NULL OR c.team_id = $5) \
+             AND ($6 IS NULL OR c.team_id IS NULL OR c.team_id IN (SELECT team_id FROM team_members WHERE staff_id = $6)) \
              ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $4"
         );
         let status = filter.status.map(|s| s.as_str());
@@ -174,6 +187,8 @@ impl Store {
                 .bind(status)
                 .bind(filter.channel_id)
                 .bind(filter.limit.unwrap_or(200))
+                .bind(filter.team_id)
+                .bind(filter.visible_to)
                 .fetch_all(ex)
                 .await?
         });

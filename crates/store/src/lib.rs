@@ -27,7 +27,9 @@ mod retention;
 mod sessions;
 mod settings;
 mod staff;
+mod staff_admin;
 mod staff_posts;
+mod teams;
 mod throttle;
 
 pub use audit::{truncate_ip, AuditEvent, AuditFilter, AuditRecord, AuditVerdict};
@@ -57,6 +59,10 @@ pub use settings::{ChannelSecret, SettingsOverride};
 pub use sessions::{session_reference, NewSession, PendingLogin, SessionSummary};
 pub use staff_posts::DraftEdit;
 pub use staff::{ApiTokenInfo, Role, SessionInfo, StaffMember};
+pub use staff_admin::{
+    Invitation, PendingInvitation, StaffOverview, StaffRefusal, INVITATION_VALID_MS,
+};
+pub use teams::{ConfiguredTeam, Team, TeamRefusal, MAX_TEAM_NAME_CHARS};
 pub use throttle::{LoginFailures, LOGIN_FAILURE_RETENTION_MS};
 
 use std::sync::Arc;

@@ -7,4 +7,5 @@ mod conformance;
 mod posts;
 mod response_times;
 mod security;
+mod teams;
 mod settings;

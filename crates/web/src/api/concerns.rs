@@ -194,6 +194,10 @@ pub async fn list(
         status,
         channel_id: q.channel,
         limit: Some(500),
+        team_id: None,
+        visible_to: crate::security::team_scope::visible_to(&state, s)
+            .await
+            .map_err(|e| ApiError::internal(&e))?,
     };
     let concerns = state
         .store

@@ -70,6 +70,13 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
                     Err(e) => return view::internal_error(session.tr(), &e),
                 }
             }
+            // An agent of a team opens only its teams' concerns (and team-less ones).
+            if let Some(refused) =
+                super::team_scope::refuse(&state, &pattern, parts.uri.path(), &session.info, false)
+                    .await
+            {
+                return refused;
+            }
             parts.extensions.insert(session);
             next.run(Request::from_parts(parts, body)).await
         }
@@ -82,6 +89,11 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
             if !access.admits(session.0.role) {
                 tracing::warn!(route = %pattern, role = session.0.role.as_str(), "API route refused to this role");
                 return ApiError::forbidden().into_response();
+            }
+            if let Some(refused) =
+                super::team_scope::refuse(&state, &pattern, parts.uri.path(), &session.0, true).await
+            {
+                return refused;
             }
             parts.extensions.insert(session);
             next.run(Request::from_parts(parts, body)).await

@@ -4,5 +4,6 @@ pub mod access;
 pub mod client;
 pub mod guard;
 pub mod limits;
+pub mod team_scope;
 pub mod throttle;
 pub mod totp;

@@ -19,6 +19,8 @@ use crate::AppState;
 pub struct InboxQuery {
     status: Option<String>,
     channel: Option<String>,
+    /// A team id: only that team's concerns.
+    team: Option<String>,
     /// "overdue": only concerns past their response target (any status but resolved).
     due: Option<String>,
     msg: Option<String>,
@@ -44,6 +46,8 @@ pub struct Row {
     pub status: &'static str,
     pub status_class: &'static str,
     pub assignee: String,
+    /// The concern's team, if routed to one.
+    pub team: Option<String>,
     pub last_activity: String,
     pub last_activity_iso: String,
     /// "wird gelöscht am …" for resolved concerns.
@@ -68,6 +72,7 @@ struct InboxPage {
     status: &'static str,
     tabs: Vec<Tab>,
     channels: Vec<ChannelOption>,
+    teams: Vec<ChannelOption>,
     rows: Vec<Row>,
     heading: String,
     alerts: Alerts,
@@ -93,18 +98,26 @@ pub async fn inbox(
     // An empty select value means "all channels"; nonsense is treated the same.
     let channel_id = q.channel.as_deref().and_then(|c| c.parse::<i64>().ok());
     let overdue_only = q.due.as_deref() == Some("overdue");
+    let team_id = q.team.as_deref().and_then(|t| t.parse::<i64>().ok());
+    let visible_to = match crate::security::team_scope::visible_to(&state, &session.info).await {
+        Ok(v) => v,
+        Err(e) => return view::internal_error(tr, &e),
+    };
     // Overdue concerns may be open or waiting for a reply; the filter looks at both, newest activity first.
     let filter = ConcernFilter {
         status: (!overdue_only).then_some(status),
         channel_id,
         limit: Some(if overdue_only { 2000 } else { 200 }),
+        team_id,
+        visible_to,
     };
     let now = now_ms();
-    let (mut concerns, counts, channels, alerts) = match tokio::try_join!(
+    let (mut concerns, counts, channels, alerts, teams) = match tokio::try_join!(
         state.store.list_concerns(mid, &filter),
         state.store.concern_counts(mid),
         state.store.channels(mid),
         state.store.response_alerts(mid, now),
+        state.store.teams(mid),
     ) {
         Ok(r) => r,
         Err(e) => return view::internal_error(tr, &e),
@@ -117,9 +130,20 @@ pub async fn inbox(
         concerns.truncate(200);
     }
     let (municipality, tz) = view::municipality(&state, mid).await;
-    let channel_q = channel_id
+    let mut channel_q = channel_id
         .map(|c| format!("&channel={c}"))
         .unwrap_or_default();
+    if let Some(t) = team_id {
+        channel_q.push_str(&format!("&team={t}"));
+    }
+    let teams = teams
+        .into_iter()
+        .map(|t| ChannelOption {
+            id: t.id,
+            label: t.name,
+            selected: Some(t.id) == team_id,
+        })
+        .collect();
     let tabs = counts
         .iter()
         .map(|(s, n)| Tab {
@@ -149,6 +173,7 @@ pub async fn inbox(
             assignee: c
                 .assignee_name
                 .unwrap_or_else(|| tr.t("concern.nobody").to_string()),
+            team: c.team_name,
             last_activity: view::local_time(c.last_activity_at, &tz, tr.lang),
             last_activity_iso: view::rfc3339(c.last_activity_at),
             deleted_on: super::privacy::ops::deletion_date(
@@ -186,6 +211,7 @@ pub async fn inbox(
         overdue_href: format!("/inbox?due=overdue{channel_q}"),
         tabs,
         channels,
+        teams,
         rows,
     };
     view::render(StatusCode::OK, &page)

@@ -1,6 +1,8 @@
 //! Translations of the administration pages: the landing page, staff and roles, teams.
 
 pub(super) const TABLE: &[(&str, &str, &str)] = &[
+    ("inbox.team", "Team", "Team"),
+    ("inbox.all_teams", "Alle Teams", "All teams"),
     ("nav.admin", "Verwaltung", "Administration"),
     ("admin.title", "Verwaltung", "Administration"),
     (
