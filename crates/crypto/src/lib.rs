@@ -71,6 +71,14 @@ impl Key {
         base64::engine::general_purpose::STANDARD.encode(self.0)
     }
 
+    /// A short public name for this key (16 hex digits of a keyed hash under a sub-key): stored beside
+    /// data to say which master key it needs, printed so an admin can tell key files apart. Says nothing
+    /// about the key itself.
+    pub fn id(&self) -> String {
+        let tag = self.derive("key-id").keyed_hash(b"rathaus key id");
+        hex::encode(&tag[..8])
+    }
+
     /// A sub-key for one purpose (HKDF-SHA256), so one stored key never serves two jobs.
     pub fn derive(&self, purpose: &str) -> Key {
         let hk = hkdf::Hkdf::<Sha256>::new(Some(b"rathaus-v1"), &self.0);
@@ -237,6 +245,15 @@ mod tests {
             k.keyed_hash(b"491701"),
             Key::from_bytes([8; 32]).keyed_hash(b"491701")
         );
+    }
+
+    #[test]
+    fn key_ids_are_stable_short_and_differ_between_keys() {
+        let k = Key::from_bytes([7; 32]);
+        assert_eq!(k.id(), k.id());
+        assert_eq!(k.id().len(), 16);
+        assert_ne!(k.id(), Key::from_bytes([8; 32]).id());
+        assert!(!k.id().contains(&hex::encode(&k.0[..8])));
     }
 
     #[test]

@@ -8,6 +8,12 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("Entschlüsselung fehlgeschlagen / decryption failed: {0}")]
     Crypto(#[from] rathaus_crypto::CryptoError),
+    #[error(
+        "der Hauptschlüssel passt nicht zu dieser Datenbank / the master key does not open this database \
+         (given key id {given}, the database needs key id {needed}; after `rathaus keys rotate` the old key \
+         is refused — use the current key file, or see README \"Rotating the master key\")"
+    )]
+    WrongMasterKey { given: String, needed: String },
     #[error("nicht gefunden / not found")]
     NotFound,
     #[error("{0}")]

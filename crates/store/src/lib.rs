@@ -88,11 +88,15 @@ impl Store {
     pub async fn open(url: &str, master_key: Key) -> Result<Store> {
         let db = db::Db::connect(url).await?;
         db.migrate().await?;
+        let keys = match keys::Keyring::open(&db, master_key, now_ms()).await {
+            Ok(k) => k,
+            Err(e) => {
+                db.close().await;
+                return Err(e);
+            }
+        };
         Ok(Store {
-            inner: Arc::new(Inner {
-                db,
-                keys: keys::Keyring::new(master_key),
-            }),
+            inner: Arc::new(Inner { db, keys }),
         })
     }
 

@@ -4,6 +4,7 @@
 mod audit;
 mod backends;
 mod conformance;
+mod keys;
 mod posts;
 mod response_times;
 mod security;
