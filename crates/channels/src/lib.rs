@@ -9,12 +9,17 @@
 //! reqwest are stripped of their URL and every reason is passed through a redaction step.
 #![deny(clippy::unwrap_used, clippy::panic)]
 
+pub mod bluesky;
 mod http;
+mod image_fit;
+pub mod meta;
 pub mod publish;
+pub mod staging;
 pub mod telegram;
 #[cfg(test)]
 mod test_json;
 pub mod whatsapp;
+pub mod x;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -19,8 +19,10 @@ use std::sync::Arc;
 use rathaus_domain::publishing::PublishKind;
 
 mod config;
+pub mod mastodon;
 pub mod multipart;
 pub mod rate;
+pub mod telegram_channel;
 
 pub use config::{
     BlueskyConfig, FacebookPageConfig, InstagramConfig, MastodonConfig, NetworkConfig,
@@ -200,16 +202,24 @@ pub trait Publisher: Send + Sync + std::fmt::Debug {
 
 /// Builds the adapter for one configured channel. `None` for a network whose adapter is not built
 /// yet (its publications stay pending with a "not connected" note).
-#[allow(clippy::match_same_arms)]
 pub fn publisher(config: &NetworkConfig, http: reqwest::Client) -> Option<Arc<dyn Publisher>> {
-    let _ = http;
     match config {
-        NetworkConfig::Mastodon(_)
-        | NetworkConfig::TelegramChannel(_)
-        | NetworkConfig::Bluesky(_)
-        | NetworkConfig::FacebookPage(_)
-        | NetworkConfig::Instagram(_)
-        | NetworkConfig::X(_) => None,
+        NetworkConfig::Bluesky(c) => Some(Arc::new(crate::bluesky::BlueskyClient::from_config(
+            c, http,
+        ))),
+        NetworkConfig::FacebookPage(c) => {
+            Some(Arc::new(crate::meta::FacebookPageClient::new(c, http)))
+        }
+        NetworkConfig::Instagram(c) => Some(Arc::new(crate::meta::InstagramClient::new(
+            c,
+            http,
+            crate::staging::shared(),
+        ))),
+        NetworkConfig::X(c) => Some(Arc::new(crate::x::XClient::new(c, http))),
+        NetworkConfig::Mastodon(c) => Some(Arc::new(mastodon::MastodonPublisher::new(http, c))),
+        NetworkConfig::TelegramChannel(c) => Some(Arc::new(
+            telegram_channel::TelegramChannelPublisher::new(http, c),
+        )),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests: the platform clients against the local fake platform (one test binary).
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+mod bluesky;
 mod contract;
 mod fake;
 mod telegram;

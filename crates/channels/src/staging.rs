@@ -1,0 +1,131 @@
+//! Images handed to a platform by URL (Instagram fetches them itself): kept in memory under an unguessable token for as long as publishing takes, then gone.
+//!
+//! The web server serves [`StagedMedia::get`] at `{public_url}/medien/{token}` without cookies;
+//! the Instagram adapter stages the images before creating its containers and withdraws them
+//! right after `media_publish` (or when it gives up). Whatever is left expires after
+//! [`DEFAULT_TTL`], so a crash never leaves an image reachable for long.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use rand::RngCore as _;
+
+/// How long a staged image stays reachable at most.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(60 * 60);
+/// The path prefix the web server serves staged images under.
+pub const PATH_PREFIX: &str = "/medien/";
+
+/// One staged image.
+#[derive(Clone)]
+pub struct StagedImage {
+    pub bytes: Arc<Vec<u8>>,
+    pub mime: String,
+    expires: Instant,
+}
+
+/// The images currently staged, and the public base URL they are reachable under.
+#[derive(Default)]
+pub struct StagedMedia {
+    images: Mutex<HashMap<String, StagedImage>>,
+    public_base: Mutex<Option<String>>,
+}
+
+impl std::fmt::Debug for StagedMedia {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StagedMedia")
+            .field("public_base", &self.public_base())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The store shared by the web server and the adapters of this process.
+pub fn shared() -> Arc<StagedMedia> {
+    static SHARED: OnceLock<Arc<StagedMedia>> = OnceLock::new();
+    SHARED
+        .get_or_init(|| Arc::new(StagedMedia::default()))
+        .clone()
+}
+
+impl StagedMedia {
+    /// Sets the public URL of this server (`public_url` from the configuration).
+    pub fn set_public_base(&self, url: &str) {
+        *self.public_base.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(url.trim_end_matches('/').to_string());
+    }
+
+    pub fn public_base(&self) -> Option<String> {
+        self.public_base
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Stages an image for `ttl`; returns its token (256 random bits, URL-safe).
+    pub fn stage(&self, bytes: Vec<u8>, mime: &str, ttl: Duration) -> String {
+        let mut raw = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut raw);
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+        let now = Instant::now();
+        let mut images = self.images.lock().unwrap_or_else(|e| e.into_inner());
+        images.retain(|_, i| i.expires > now);
+        images.insert(
+            token.clone(),
+            StagedImage {
+                bytes: Arc::new(bytes),
+                mime: mime.to_string(),
+                expires: now + ttl,
+            },
+        );
+        token
+    }
+
+    /// The public URL of a staged image, if the public base is known.
+    pub fn url(&self, token: &str) -> Option<String> {
+        Some(format!("{}{PATH_PREFIX}{token}", self.public_base()?))
+    }
+
+    /// The image for `token`, unless it was withdrawn or has expired.
+    pub fn get(&self, token: &str) -> Option<StagedImage> {
+        let images = self.images.lock().unwrap_or_else(|e| e.into_inner());
+        images
+            .get(token)
+            .filter(|i| i.expires > Instant::now())
+            .cloned()
+    }
+
+    /// Makes the image unreachable at once.
+    pub fn withdraw(&self, token: &str) {
+        self.images
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(token);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn staged_images_are_reachable_until_withdrawn_or_expired() {
+        let store = StagedMedia::default();
+        assert_eq!(store.url("x"), None, "no public base yet");
+        store.set_public_base("https://rathaus.example/");
+        let a = store.stage(b"png".to_vec(), "image/png", DEFAULT_TTL);
+        let b = store.stage(b"jpg".to_vec(), "image/jpeg", Duration::from_millis(0));
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43, "256 bits, base64url");
+        assert_eq!(
+            store.url(&a).unwrap(),
+            format!("https://rathaus.example/medien/{a}")
+        );
+        assert_eq!(store.get(&a).unwrap().bytes.as_slice(), b"png");
+        assert!(store.get(&b).is_none(), "expired");
+        assert!(store.get("guess").is_none());
+        store.withdraw(&a);
+        assert!(store.get(&a).is_none());
+    }
+}
