@@ -1,6 +1,10 @@
 //! Staff password hashing: Argon2id (m = 19 456 KiB, t = 2, p = 1) in PHC string format.
 
+mod policy;
+
 use std::sync::OnceLock;
+
+pub use policy::{check_new_password, PasswordProblem};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};

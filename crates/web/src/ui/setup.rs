@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::i18n::{Lang, Tr};
 use super::view::{self, Chrome};
-use crate::passwords::{hash_password, MIN_PASSWORD_CHARS};
+use crate::passwords::{check_new_password, hash_password, MIN_PASSWORD_CHARS};
 use crate::AppState;
 
 #[derive(Template)]
@@ -96,6 +96,20 @@ fn check(form: &SetupForm) -> Option<&'static str> {
     None
 }
 
+/// The form again with what is wrong; the passwords are not sent back.
+fn refused(tr: Tr, token: String, form: SetupForm, message: &str) -> Response {
+    let page = SetupPage {
+        tr,
+        chrome: None,
+        flash: None,
+        error: Some(message.to_string()),
+        token,
+        name: form.name,
+        email: form.email,
+    };
+    view::render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
 pub async fn create_admin(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -109,16 +123,20 @@ pub async fn create_admin(
         Err(e) => return view::internal_error(tr, &e),
     }
     if let Some(problem) = check(&form) {
-        let page = SetupPage {
-            tr,
-            chrome: None,
-            flash: None,
-            error: Some(tr.t(problem).to_string()),
-            token,
-            name: form.name,
-            email: form.email,
+        return refused(tr, token, form, tr.t(problem));
+    }
+    // The password rules also look at the towns' names; the link's town is one of them.
+    let names: Vec<String> = match state.store.municipalities().await {
+        Ok(ms) => ms.into_iter().flat_map(|m| [m.name, m.slug]).collect(),
+        Err(e) => return view::internal_error(tr, &e),
+    };
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    if let Err(problem) = check_new_password(&form.password, form.email.trim(), &names) {
+        let message = match tr.lang {
+            Lang::De => problem.message_de(),
+            Lang::En => problem.message_en(),
         };
-        return view::render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        return refused(tr, token, form, message);
     }
     let password = form.password.clone();
     let Ok(hash) = tokio::task::spawn_blocking(move || hash_password(&password)).await else {

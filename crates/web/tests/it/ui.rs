@@ -337,6 +337,27 @@ async fn a_setup_link_creates_the_first_admin_once() {
         .await;
     assert_eq!(res.status().as_u16(), 422);
     assert!(res.text().await.unwrap().contains("stimmen nicht überein"));
+    // Common passwords, dressed up or not, and the town's or the person's own name are refused.
+    for (pw, says) in [
+        ("Sommer2024!!!", "zu verbreitet"),
+        ("P@ssw0rt123456", "zu verbreitet"),
+        ("Schalke04Schalke04", "zu verbreitet"),
+        ("qwertzuiop123", "Tastenfolge"),
+        ("aaaaaaaaaaaaaaa", "wiederholten Zeichen"),
+        ("anna-im-Rathaus-2026", "E-Mail-Adresse"),
+        ("Musterstadt-ist-schoen", "Namen der Gemeinde"),
+    ] {
+        let res = app.post_form("", &path, &form(pw, pw)).await;
+        assert_eq!(res.status().as_u16(), 422, "{pw}");
+        let body = res.text().await.unwrap();
+        assert!(body.contains(says), "{pw}: {body}");
+        assert!(!body.contains(pw), "the refused password is not echoed");
+    }
+    let mut english = form("Winter2025!!!!", "Winter2025!!!!");
+    english.push(("lang", "en"));
+    let res = app.post_form("", &path, &english).await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("too common"));
 
     let res = app.post_form("", &path, &form(PASSWORD, PASSWORD)).await;
     assert_eq!(res.status().as_u16(), 303);
