@@ -73,6 +73,23 @@ fn without_links(text: &str) -> String {
     out.trim().to_string()
 }
 
+/// X's `x-rate-limit-reset` (unix seconds) as a wait in ms, at least one second, at most a day.
+fn rate_limit_reset_ms(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    let reset: i64 = headers
+        .get("x-rate-limit-reset")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let wait = reset.saturating_mul(1000) - jiff::Timestamp::now().as_millisecond();
+    Some(
+        u64::try_from(wait)
+            .unwrap_or(0)
+            .clamp(1_000, 24 * 60 * 60 * 1000),
+    )
+}
+
 impl XClient {
     pub fn new(config: &XConfig, http: reqwest::Client) -> Self {
         XClient {
@@ -144,7 +161,9 @@ impl XClient {
         let error = match code {
             429 => PublishError::RateLimited {
                 reason: format!("X: rate limit reached: {detail}"),
-                retry_after_ms: rate::retry_after_ms(&headers, jiff::Timestamp::now().as_millisecond()),
+                retry_after_ms: rate_limit_reset_ms(&headers).unwrap_or_else(|| {
+                    rate::retry_after_ms(&headers, jiff::Timestamp::now().as_millisecond())
+                }),
             },
             401 => PublishError::permanent(
                 "X: Der Zugangsschlüssel ist abgelaufen oder ungültig – bitte einen neuen OAuth-2.0-Nutzertoken eintragen",

@@ -4,8 +4,11 @@
 mod bluesky;
 mod contract;
 mod fake;
+mod meta_publish;
+mod publish_images;
 mod telegram;
 mod whatsapp;
+mod x_publish;
 
 use rathaus_channels::SendError;
 
