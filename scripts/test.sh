@@ -5,7 +5,8 @@
 #   - starts a throwaway PostgreSQL on 127.0.0.1 (stopped and deleted on exit, also on failure);
 #   - installs the browser test tooling in tests-e2e/ (npm ci; never downloads a browser) and
 #     checks that headless Chromium starts;
-#   - cargo fmt --check, cargo clippy -D warnings, cargo test --workspace, cargo deny (licenses, bans, sources; offline).
+#   - cargo fmt --check, cargo clippy -D warnings, cargo test --workspace, cargo deny (licenses, bans, sources; offline),
+#     RustSec advisories via cargo deny when the advisory DB is reachable (SKIP in the summary when not).
 #
 # Environment handed to the tests:
 #   RATHAUS_TEST_POSTGRES_URL  postgres://rathaus:rathaus@127.0.0.1:PORT/rathaus_test
@@ -16,6 +17,7 @@
 # Knobs:
 #   CARGO_TARGET_DIR           default /tmp/rathaus-target
 #   RATHAUS_TEST_INSTALL_TOOLS=1    allow `cargo install --locked cargo-deny` if missing (implied by CI=true)
+#   RATHAUS_TEST_REQUIRE_ADVISORIES=1  fail (instead of SKIP) when the RustSec advisory DB cannot be fetched
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -154,8 +156,7 @@ step "cargo fmt" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test" cargo test --workspace --no-fail-fast
 
-# cargo-deny: licences and bans work offline. Advisories need the RustSec advisory DB fetched from the
-# network, which this environment cannot reach, so they are not checked here.
+# cargo-deny: licences, bans and sources work offline.
 if ! cargo deny --version >/dev/null 2>&1; then
   if [ "${RATHAUS_TEST_INSTALL_TOOLS:-0}" = 1 ] || [ "${CI:-}" = true ]; then
     step "install cargo-deny" env CARGO_TARGET_DIR="${CARGO_DENY_TARGET_DIR:-/tmp/rathaus-deny-target}" \
@@ -166,6 +167,20 @@ if cargo deny --version >/dev/null 2>&1; then
   step "cargo deny" cargo deny --log-level error --offline check licenses bans sources
 else
   SUMMARY+=("SKIP  cargo deny (not installed; set RATHAUS_TEST_INSTALL_TOOLS=1 to install it)")
+fi
+# RustSec advisories (the database cargo audit uses too) are checked whenever the advisory DB can be
+# fetched; a known-vulnerable crate then fails the run. Offline the summary says SKIP, never PASS.
+# RATHAUS_TEST_REQUIRE_ADVISORIES=1 turns an unreachable DB into a failure (for CI runners with network).
+ADVISORY_DB=https://github.com/RustSec/advisory-db
+if ! cargo deny --version >/dev/null 2>&1; then
+  SUMMARY+=("SKIP  RustSec advisories (cargo deny not installed)")
+elif timeout 20 git ls-remote --heads "$ADVISORY_DB" main >/dev/null 2>&1; then
+  step "RustSec advisories" cargo deny --log-level error check advisories
+elif [ "${RATHAUS_TEST_REQUIRE_ADVISORIES:-0}" = 1 ]; then
+  SUMMARY+=("FAIL  RustSec advisories: $ADVISORY_DB not reachable (RATHAUS_TEST_REQUIRE_ADVISORIES=1)")
+  FAILED=1
+else
+  SUMMARY+=("SKIP  RustSec advisories NOT CHECKED: $ADVISORY_DB not reachable (offline); run 'cargo deny check advisories' with network")
 fi
 
 # ---------------------------------------------------------------------------------------------
