@@ -116,6 +116,17 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/sprechstunde/next", Staff(LIVE)),
     // Administration (admins only): the landing page and its sections.
     rule("GET", "/admin", Staff(ADMIN)),
+    rule("GET", "/admin/mitarbeitende", Staff(ADMIN)),
+    rule("POST", "/admin/mitarbeitende", Staff(ADMIN)),
+    rule("POST", "/admin/mitarbeitende/{id}/rolle", Staff(ADMIN)),
+    rule("POST", "/admin/mitarbeitende/{id}/entfernen", Staff(ADMIN)),
+    rule("GET", "/admin/teams", Staff(ADMIN)),
+    rule("POST", "/admin/teams", Staff(ADMIN)),
+    rule("POST", "/admin/teams/{id}", Staff(ADMIN)),
+    rule("POST", "/admin/teams/{id}/loeschen", Staff(ADMIN)),
+    // One-time invitation link of a staff member (the token is the credential).
+    rule("GET", "/einladung/{token}", Public),
+    rule("POST", "/einladung/{token}", Public),
     // Posts: list, composer, the post page with its workflow steps, and images before publication.
     rule("GET", "/beitraege", Staff(PUBLISH)),
     rule("GET", "/beitraege/neu", Staff(PUBLISH)),
