@@ -11,6 +11,7 @@ pub mod public;
 pub mod reports;
 pub mod security;
 pub mod serve;
+pub mod staged_media;
 pub mod ui;
 pub mod webhooks;
 
@@ -92,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::router())
         .merge(ical::router())
         .merge(news::router())
+        .merge(staged_media::router(&state.settings))
         // Every routed request passes the route × role matrix before its handler runs.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

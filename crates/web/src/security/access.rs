@@ -156,6 +156,9 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/{slug}/datenschutz/{channel}", Public),
     rule("GET", "/{slug}/nutzungskonzept/{channel}", Public),
     rule("GET", "/{slug}/barrierefreiheit", Public),
+    // Images staged for Instagram while a post is published (the unguessable token is the
+    // credential; gone after publishing; no cookies).
+    rule("GET", "/medien/{token}", Public),
     // One-time link for the first administrator (the token is the credential).
     rule("GET", "/setup/{token}", Public),
     rule("POST", "/setup/{token}", Public),

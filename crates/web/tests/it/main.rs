@@ -17,5 +17,6 @@ mod privacy_audit;
 mod posts_ui;
 mod publishing;
 mod reports;
+mod staged_media;
 mod ui;
 mod ui_concern;
