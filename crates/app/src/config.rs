@@ -265,6 +265,8 @@ impl Config {
                         documents: m.documents.clone().unwrap_or_default(),
                         publishing: crate::config_publishing::settings(m)?,
                     },
+                    // After the settings, so a duplicate channel name is reported before a missing key.
+                    networks: crate::config_publishing::networks(m)?,
                     whatsapp: m.whatsapp.clone(),
                     telegram: m.telegram.clone(),
                     sso: m.oidc.clone(),

@@ -1,9 +1,10 @@
 //! `[municipality.publishing]` and the network channel tables (`[[municipality.mastodon]]` …) posts may go to.
 //!
-//! Only each table's `name` is used so far: the adapters that read the other keys (instance, tokens,
-//! API bases) come later, so those keys are accepted and kept out of `Debug` output.
+//! Each table is read into its network's configuration (`rathaus_channels::publish`), which refuses
+//! unknown and missing keys with the table named; tokens are kept out of `Debug` output.
 
 use anyhow::bail;
+use rathaus_channels::publish::NetworkConfig;
 use rathaus_domain::publishing::{ChannelTarget, PublishKind, PublishingSettings};
 use serde::Deserialize;
 
@@ -74,6 +75,50 @@ pub fn settings(m: &MunicipalityConfig) -> anyhow::Result<PublishingSettings> {
     })
 }
 
+/// Every network channel table read into its network's configuration, in the order of [`settings`].
+pub fn networks(m: &MunicipalityConfig) -> anyhow::Result<Vec<NetworkConfig>> {
+    let tables = [
+        (PublishKind::Mastodon, &m.mastodon),
+        (PublishKind::Bluesky, &m.bluesky),
+        (PublishKind::FacebookPage, &m.facebook_page),
+        (PublishKind::Instagram, &m.instagram),
+        (PublishKind::X, &m.x),
+        (PublishKind::TelegramChannel, &m.telegram_channel),
+    ];
+    let mut out = Vec::new();
+    for (kind, list) in tables {
+        for c in list.iter().flatten() {
+            let mut table = c.adapter.clone();
+            if let Some(name) = &c.name {
+                table.insert("name".into(), toml::Value::String(name.clone()));
+            }
+            let value = toml::Value::Table(table);
+            let label = c.name.as_deref().unwrap_or(kind.as_str());
+            let parsed = match kind {
+                PublishKind::Mastodon => value.try_into().map(NetworkConfig::Mastodon),
+                PublishKind::Bluesky => value.try_into().map(NetworkConfig::Bluesky),
+                PublishKind::FacebookPage => value.try_into().map(NetworkConfig::FacebookPage),
+                PublishKind::Instagram => value.try_into().map(NetworkConfig::Instagram),
+                PublishKind::X => value.try_into().map(NetworkConfig::X),
+                PublishKind::TelegramChannel => {
+                    value.try_into().map(NetworkConfig::TelegramChannel)
+                }
+            };
+            match parsed {
+                Ok(n) => out.push(n),
+                // toml's message names the key; it never quotes a value, so no token leaks.
+                Err(e) => bail!(
+                    "municipality '{}': [[municipality.{}]] '{label}': {}",
+                    m.slug,
+                    kind.as_str(),
+                    e.message()
+                ),
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use rathaus_domain::publishing::{ChannelTarget, PublishKind};
@@ -107,8 +152,11 @@ instance = "https://bawü.social"
 access_token = "geheim"
 [[municipality.bluesky]]
 handle = "musterstadt.bsky.social"
+app_password = "geheim-2"
 [[municipality.telegram_channel]]
 name = "kanal"
+chat = "@musterstadt"
+bot_token = "123:geheim-3"
 "#,
         )
         .expect("loads");

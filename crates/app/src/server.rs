@@ -88,6 +88,7 @@ pub async fn build_registry(
     if tenants.is_empty() {
         // Zero configuration: one municipality so the first admin has somewhere to log in.
         tenants.push(rathaus_hub::TenantConfig {
+            networks: Vec::new(),
             settings: rathaus_domain::MunicipalitySettings::new("kommune", "Meine Kommune"),
             whatsapp: Vec::new(),
             telegram: Vec::new(),

@@ -105,6 +105,8 @@ pub fn job_mentions(kind: JobKind, payload: &[u8], t: &ErasureTarget) -> bool {
             .ok()
             .and_then(|s| s.trim().parse::<i64>().ok())
             .is_some_and(|id| t.message_ids.contains(&id)),
+        // A post to publish is public information, never a citizen's.
+        JobKind::Publish => false,
     }
 }
 

@@ -8,6 +8,8 @@ pub mod gate;
 pub mod images;
 pub mod live;
 pub mod outbox;
+pub mod publish_jobs;
+pub mod published;
 pub mod publishing;
 pub mod registry;
 pub mod reports;

@@ -1,9 +1,9 @@
 //! Posts from composition to publication: each workflow step checked by the domain and stored, and publishing to the town's own news page.
 //!
 //! The town's news page (the built-in channel `website`) always gets the post; it is published the
-//! moment the post is due. The network channels (Mastodon, Bluesky, …) are accepted by name, but
-//! their adapters do not exist yet: their publication stays `pending` with [`NOT_CONNECTED`], and a
-//! post with such a channel stays `publishing` until they answer.
+//! moment the post is due. Each network channel with an adapter gets a publishing job
+//! ([`crate::publish_jobs`]); a network without an adapter yet stays `pending` with
+//! [`NOT_CONNECTED`], and a post with such a channel stays `publishing` until it answers.
 
 use std::collections::BTreeMap;
 
@@ -49,6 +49,9 @@ pub enum PublishError {
     MediaUnavailable(i64),
     #[error("post not found")]
     PostNotFound,
+    /// Editing or withdrawing needs a post that went out.
+    #[error("the post has not been published")]
+    NotPublished,
     /// Someone else moved the post on between reading and writing.
     #[error("the post was changed meanwhile")]
     Changed,
@@ -205,6 +208,28 @@ pub async fn create(
         }
         e => PublishError::Store(e),
     })
+}
+
+/// Checks a new text for a stored post's channels and images (editing after publication).
+pub(crate) async fn check_text(
+    store: &Store,
+    tenant: &Tenant,
+    id: i64,
+    text: &str,
+    language: &str,
+) -> Result<Vec<Finding>, PublishError> {
+    let post = store
+        .post(tenant.row.id, id)
+        .await?
+        .ok_or(PublishError::PostNotFound)?;
+    let networks: Vec<ChannelTarget> = store
+        .publications(id)
+        .await?
+        .iter()
+        .filter_map(|p| tenant.settings.publishing.channel(&p.channel).cloned())
+        .collect();
+    let images = store.post_images(id).await?;
+    blocking(findings(text, language, networks, &images, &post.variants))
 }
 
 /// A stored post with what the workflow needs.
@@ -383,6 +408,17 @@ pub async fn publish(
             store
                 .set_publication(id, &p.channel, "published", Some(&url), None, now)
                 .await?;
+        } else if tenant.publishers.get(&p.channel).is_some() {
+            waiting += 1;
+            crate::publish_jobs::enqueue(
+                store,
+                tenant.row.id,
+                id,
+                &p.channel,
+                crate::publish_jobs::JobOp::Publish,
+                now,
+            )
+            .await?;
         } else {
             waiting += 1;
             store
@@ -395,6 +431,27 @@ pub async fn publish(
         apply(store, tenant, id, &l.workflow, &t).await?;
     }
     Ok(())
+}
+
+/// Moves a publishing post to published, partly failed or failed once every channel has answered.
+/// Another worker having done so already is fine.
+pub(crate) async fn finish(
+    store: &Store,
+    tenant: &Tenant,
+    id: i64,
+    succeeded: usize,
+    failed: usize,
+    now: i64,
+) -> Result<(), PublishError> {
+    let mut l = load(store, tenant, id).await?;
+    if l.workflow.status != PostStatus::Publishing {
+        return Ok(());
+    }
+    let t = l.workflow.finish_publishing(ts(now), succeeded, failed)?;
+    match apply(store, tenant, id, &l.workflow, &t).await {
+        Err(PublishError::Changed) => Ok(()),
+        other => other,
+    }
 }
 
 /// Publishes every scheduled post whose time has come; returns how many were started.

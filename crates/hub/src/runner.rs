@@ -226,6 +226,9 @@ impl Worker {
             JobKind::FetchMedia => {
                 outbox::fetch_media(&self.store, &registry, &job, b, jitter).await
             }
+            JobKind::Publish => {
+                crate::publish_jobs::run(&self.store, &registry, &job, b, jitter).await
+            }
         };
         let verdict = match result {
             Ok(v) => v,
@@ -253,7 +256,10 @@ impl Worker {
                 tracing::warn!(job = job.id, kind = job.kind.as_str(), %reason, "job gave up");
                 match job.kind {
                     // The failure is shown on the message or media; nothing is left to keep.
-                    JobKind::SendReply | JobKind::FetchMedia | JobKind::Notify => {
+                    JobKind::SendReply
+                    | JobKind::FetchMedia
+                    | JobKind::Notify
+                    | JobKind::Publish => {
                         self.store.complete_job(job.id).await
                     }
                     JobKind::Inbound => self.store.bury_job(job.id, reason).await,

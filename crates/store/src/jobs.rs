@@ -16,6 +16,8 @@ pub enum JobKind {
     Notify,
     /// Download a media file through the platform API.
     FetchMedia,
+    /// Publish, edit or delete a post on one network channel (hub::publish_jobs).
+    Publish,
 }
 
 impl JobKind {
@@ -25,6 +27,7 @@ impl JobKind {
             JobKind::SendReply => "send_reply",
             JobKind::Notify => "notify",
             JobKind::FetchMedia => "fetch_media",
+            JobKind::Publish => "publish",
         }
     }
 
@@ -34,6 +37,7 @@ impl JobKind {
             JobKind::SendReply,
             JobKind::Notify,
             JobKind::FetchMedia,
+            JobKind::Publish,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

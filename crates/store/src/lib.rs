@@ -21,6 +21,7 @@ mod news;
 mod post_images;
 mod posts;
 mod privacy_queries;
+mod publications;
 mod requests;
 mod response_times;
 mod retention;
@@ -48,6 +49,7 @@ pub use municipalities::{ChannelRow, MunicipalityRow};
 pub use news::NewsItem;
 pub use post_images::{NewPostImage, PostImage};
 pub use posts::{NewPost, PostRecord, PostStep, PostTransition, Publication, WEBSITE_CHANNEL};
+pub use publications::{publication_status, AttemptStarted, PublicationState};
 pub use privacy_queries::{CitizenActivity, PrivacyNotice};
 pub use requests::{
     CitizenExport, DataRequest, ExportConcern, ExportConsent, ExportMessage, EXPORT_LINK_VALID_MS,

@@ -127,7 +127,7 @@ pub(crate) fn post_from_row(r: PostRow) -> PostRecord {
 }
 
 /// What the public search looks through: text and variants, lower-cased.
-fn search_text(text: &str, variants: &BTreeMap<String, String>) -> String {
+pub(crate) fn search_text(text: &str, variants: &BTreeMap<String, String>) -> String {
     let mut s = text.to_lowercase();
     for v in variants.values() {
         s.push('\n');

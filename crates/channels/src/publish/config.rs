@@ -30,6 +30,9 @@ pub struct MastodonConfig {
     pub instance: String,
     /// An access token with the scopes `write:statuses write:media read:accounts`.
     pub access_token: String,
+    /// How long to wait for the instance's answer before the outcome counts as unknown (default 30).
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
 }
 
 /// `[[municipality.bluesky]]`: an account on a PDS, signed in with an app password.
@@ -95,6 +98,9 @@ pub struct TelegramChannelPublishConfig {
     pub bot_token: String,
     #[serde(default = "default_telegram_base")]
     pub api_base: String,
+    /// How long to wait for Telegram's answer before the outcome counts as unknown (default 30).
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
 }
 
 /// Any configured network channel.

@@ -73,6 +73,8 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("post", "/api/v1/posts/{id}/submit", post(posts::submit)),
         ("post", "/api/v1/posts/{id}/approve", post(posts::approve)),
         ("post", "/api/v1/posts/{id}/reject", post(posts::reject)),
+        ("post", "/api/v1/posts/{id}/edit", post(posts::edit_published)),
+        ("post", "/api/v1/posts/{id}/delete", post(posts::withdraw)),
         ("get", "/api/v1/openapi.json", get(openapi::openapi_json)),
     ]
 }

@@ -35,6 +35,8 @@ use super::{concerns, posts, privacy, reports};
         posts::submit,
         posts::approve,
         posts::reject,
+        posts::edit_published,
+        posts::withdraw,
         openapi_json,
     ),
     components(schemas(ErrorBody, ErrorDetail)),

@@ -125,6 +125,11 @@ fn publish_error(e: PublishError, tenant: &Tenant) -> PostError {
             format!("Bild {id} gibt es nicht oder es gehört schon zu einem anderen Beitrag. Laden Sie es neu hoch. / Image {id} does not exist or already belongs to another post. Upload it again."),
         ),
         PublishError::PostNotFound => post_not_found(),
+        PublishError::NotPublished => ApiError::new(
+            StatusCode::CONFLICT,
+            "post_not_published",
+            "Der Beitrag ist noch nicht veröffentlicht; ändern Sie den Entwurf. / The post has not been published yet; change the draft instead.",
+        ),
         PublishError::Changed => ApiError::new(
             StatusCode::CONFLICT,
             "post_changed",
@@ -365,12 +370,16 @@ pub struct ChannelResult {
     /// Configured name; `website` is the town's own news page.
     pub channel: String,
     pub kind: String,
-    /// `pending`, `published` or `failed`.
+    /// `pending` (waiting or will be retried), `sending` (an attempt is under way or being
+    /// resolved), `published`, `failed`, `unknown` (no answer from the platform: check there; never
+    /// sent again) or `deleted`.
     pub status: String,
     /// Link to the post on the channel once published.
     pub url: Option<String>,
     /// Why it failed or still waits, in plain words.
     pub error: Option<String>,
+    /// After publishing: edited, deleted, or why that was not possible on this channel.
+    pub note: Option<String>,
     pub published_at: Option<String>,
 }
 
@@ -409,7 +418,7 @@ async fn post_dto(state: &AppState, municipality_id: i64, id: i64) -> Result<Pos
         .map_err(internal)?
         .ok_or_else(post_not_found)?;
     let media = store.post_images(id).await.map_err(internal)?;
-    let channels = store.publications(id).await.map_err(internal)?;
+    let channels = store.publication_states(id).await.map_err(internal)?;
     Ok(PostDto {
         id: p.id,
         status: p.status,
@@ -438,6 +447,7 @@ async fn post_dto(state: &AppState, municipality_id: i64, id: i64) -> Result<Pos
                 status: c.status,
                 url: c.url,
                 error: c.error,
+                note: c.note,
                 published_at: rfc3339(c.published_at),
             })
             .collect(),
@@ -558,5 +568,77 @@ pub async fn reject(
     )
     .await
     .map_err(|e| publish_error(e, tenant))?;
+    Ok(Json(post_dto(&state, tenant.row.id, id).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EditPublishedBody {
+    /// The new common text (checked like a new post for its channels).
+    pub text: String,
+}
+
+/// Change the text of a published post: the news page at once, each network where it allows
+/// editing (Mastodon, Telegram); elsewhere the channel's `note` says the old text stays.
+#[utoipa::path(
+    post, path = "/api/v1/posts/{id}/edit", tag = "publishing",
+    params(("id" = i64, Path, description = "Post id")),
+    request_body = EditPublishedBody,
+    responses(
+        (status = 200, description = "Changed; the networks follow", body = PostDto),
+        (status = 404, description = "`post_not_found`", body = ErrorBody),
+        (status = 409, description = "Not published yet (`post_not_published`)", body = ErrorBody),
+        (status = 422, description = "Blocking findings", body = FindingsErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn edit_published(
+    State(state): State<AppState>,
+    session: ApiSession,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<EditPublishedBody>,
+) -> Result<Json<PostDto>, PostError> {
+    let registry = state.registry.current();
+    let tenant = tenant(&registry, &session)?;
+    rathaus_hub::published::edit_published(
+        &state.store,
+        tenant,
+        id,
+        session.0.staff_id,
+        &body.text,
+        now_ms(),
+    )
+    .await
+    .map_err(|e| publish_error(e, tenant))?;
+    if let Some(worker) = &state.worker {
+        worker.wake();
+    }
+    Ok(Json(post_dto(&state, tenant.row.id, id).await?))
+}
+
+/// Withdraw a published post: off the news page at once, deleted on each network; where a
+/// platform does not allow it, the channel's `note` says the post is still there.
+#[utoipa::path(
+    post, path = "/api/v1/posts/{id}/delete", tag = "publishing",
+    params(("id" = i64, Path, description = "Post id")),
+    responses(
+        (status = 200, description = "Withdrawn; the networks follow", body = PostDto),
+        (status = 404, description = "`post_not_found`", body = ErrorBody),
+        (status = 409, description = "Not published yet (`post_not_published`)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    session: ApiSession,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<PostDto>, PostError> {
+    let registry = state.registry.current();
+    let tenant = tenant(&registry, &session)?;
+    rathaus_hub::published::withdraw(&state.store, tenant, id, session.0.staff_id, now_ms())
+        .await
+        .map_err(|e| publish_error(e, tenant))?;
+    if let Some(worker) = &state.worker {
+        worker.wake();
+    }
     Ok(Json(post_dto(&state, tenant.row.id, id).await?))
 }

@@ -214,6 +214,8 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/v1/posts/{id}/submit", Api(PUBLISH)),
     rule("POST", "/api/v1/posts/{id}/approve", Api(PUBLISH)),
     rule("POST", "/api/v1/posts/{id}/reject", Api(PUBLISH)),
+    rule("POST", "/api/v1/posts/{id}/edit", Api(PUBLISH)),
+    rule("POST", "/api/v1/posts/{id}/delete", Api(PUBLISH)),
     rule("GET", "/api/v1/openapi.json", Public),
     // Unknown API paths answer a JSON 404 to everybody.
     rule("ANY", "/api/v1/{*rest}", Public),

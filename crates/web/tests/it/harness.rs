@@ -78,12 +78,14 @@ async fn start_full(
     let now = now_ms();
     let mut configs = [
         TenantConfig {
+            networks: vec![],
             settings: MunicipalitySettings::new("musterstadt", "Musterstadt"),
             whatsapp: vec![whatsapp("1001")],
             telegram: vec![],
             sso: None,
         },
         TenantConfig {
+            networks: vec![],
             settings: MunicipalitySettings::new("beispieldorf", "Beispieldorf"),
             whatsapp: vec![],
             telegram: vec![TelegramChannelConfig {
