@@ -216,6 +216,12 @@ impl RelyingParty {
         &self.config
     }
 
+    /// Whether `iss` from the authorization response (RFC 9207) names this provider: a browser sent
+    /// back by another provider (mix-up attack) is refused before its code is redeemed.
+    pub fn is_issuer(&self, iss: &str) -> bool {
+        iss == self.issuer.as_str() || iss == self.config.issuer
+    }
+
     /// The provider's metadata (with its key set), from the cache while fresh.
     async fn metadata(&self) -> Result<CoreProviderMetadata, SsoError> {
         let mut cache = self.cache.lock().await;

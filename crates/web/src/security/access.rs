@@ -87,6 +87,12 @@ pub const RULES: &[Rule] = &[
     // The second sign-in step.
     rule("GET", "/login/mfa", SecondStep),
     rule("POST", "/login/mfa", SecondStep),
+    // Single sign-on with the municipality's OpenID Connect provider. The start is a link (GET): it changes
+    // nothing on the server, and a form's redirect to the provider would break `form-action 'self'`. The
+    // sealed trip cookie, state, nonce and PKCE authenticate the return; the handler matches a
+    // pre-provisioned account.
+    rule("GET", "/login/oidc/start", Public),
+    rule("GET", "/login/oidc/callback", Public),
     // The member's own account: second factor and sessions.
     rule("GET", "/account/mfa", Account),
     rule("POST", "/account/mfa", Account),

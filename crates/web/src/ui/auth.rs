@@ -146,6 +146,8 @@ pub(super) struct LoginPage {
     email: String,
     other_lang: &'static str,
     other_lang_label: &'static str,
+    /// "Sign in with …" buttons for municipalities with an OpenID Connect provider.
+    sso: Vec<super::login_sso::SsoButton>,
 }
 
 impl LoginPage {
@@ -167,7 +169,13 @@ impl LoginPage {
             email,
             other_lang,
             other_lang_label,
+            sso: Vec::new(),
         }
+    }
+
+    pub(super) fn with_sso(mut self, buttons: Vec<super::login_sso::SsoButton>) -> LoginPage {
+        self.sso = buttons;
+        self
     }
 }
 
@@ -175,14 +183,17 @@ impl LoginPage {
 pub struct LoginQuery {
     lang: Option<String>,
     msg: Option<String>,
+    /// A municipality's slug: only its single sign-on button is shown (a link a town gives its staff).
+    m: Option<String>,
 }
 
-pub async fn login_form(Query(q): Query<LoginQuery>) -> Response {
+pub async fn login_form(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> Response {
     let tr = Tr::new(Lang::from_code(q.lang.as_deref().unwrap_or("de")));
     let flash = view::flash(tr, q.msg.as_deref());
+    let sso = super::login_sso::buttons(&state, tr, q.m.as_deref());
     view::render(
         StatusCode::OK,
-        &LoginPage::new(tr, flash, None, String::new()),
+        &LoginPage::new(tr, flash, None, String::new()).with_sso(sso),
     )
 }
 

@@ -5,6 +5,7 @@ mod posts;
 mod privacy;
 mod schedule;
 mod security;
+mod sso;
 
 /// A UI language. German is the default for everyone; English is chosen per staff member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,6 +230,7 @@ fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static 
         .chain(security::TABLE.iter())
         .chain(schedule::TABLE.iter())
         .chain(admin::TABLE.iter())
+        .chain(sso::TABLE.iter())
         .chain(posts::TABLE.iter())
 }
 
@@ -294,6 +296,7 @@ mod tests {
             include_str!("setup.rs"),
             include_str!("login.rs"),
             include_str!("login_mfa.rs"),
+            include_str!("login_sso.rs"),
             include_str!("mfa.rs"),
             include_str!("sessions.rs"),
             include_str!("../../templates/account_nav.html"),
@@ -361,6 +364,7 @@ mod tests {
             "live.",
             "reports.",
             "admin.",
+            "sso.",
             "posts.",
         ];
         for src in sources {

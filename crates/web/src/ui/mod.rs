@@ -11,6 +11,7 @@ mod inbox;
 mod live;
 mod login;
 mod login_mfa;
+mod login_sso;
 pub(crate) mod media;
 mod mfa;
 mod posts;
@@ -33,6 +34,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/", get(auth::root))
         .route("/login", get(auth::login_form).post(login::submit))
         .route("/login/mfa", get(login_mfa::form).post(login_mfa::submit))
+        .route("/login/oidc/start", get(login_sso::start))
+        .route("/login/oidc/callback", get(login_sso::callback))
         .route("/logout", post(auth::logout))
         .route("/language", post(auth::set_language))
         .route("/account/mfa", get(mfa::show).post(mfa::confirm))

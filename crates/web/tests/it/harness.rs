@@ -67,11 +67,26 @@ pub async fn start_tuned(public_url: &str, tune: impl FnOnce(&mut WebSettings)) 
     start_full(public_url, |_| {}, tune).await
 }
 
+/// As [`start_with`], with the server's own address (`http://127.0.0.1:PORT`) as its public URL, so the
+/// redirect URIs it makes point back at it (single sign-on).
+pub async fn start_at_own_address(adjust: impl FnOnce(&mut [TenantConfig])) -> App {
+    start_full("", adjust, |_| {}).await
+}
+
+/// `public_url` empty: the address the server listens on.
 async fn start_full(
     public_url: &str,
     adjust: impl FnOnce(&mut [TenantConfig]),
     tune: impl FnOnce(&mut WebSettings),
 ) -> App {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let own_address = format!("http://{addr}");
+    let public_url = if public_url.is_empty() {
+        own_address.as_str()
+    } else {
+        public_url
+    };
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/t.db", dir.path().display());
     let store = Store::open(&url, Key::generate()).await.unwrap();
@@ -116,8 +131,6 @@ async fn start_full(
             settings
         }),
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         // The production server loop: peer addresses (audit log, throttles, rate limits), header timeout.
         let header_timeout = state.settings.header_read_timeout;

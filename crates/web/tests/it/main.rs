@@ -17,6 +17,7 @@ mod privacy_audit;
 mod posts_ui;
 mod publishing;
 mod reports;
+mod sso;
 mod staged_media;
 mod ui;
 mod ui_concern;
