@@ -131,8 +131,18 @@ pub async fn start(
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
     let registry = build_registry(&store, config, &public).await?;
+    registry.audit_file_change(now_ms()).await?;
     let (shutdown, rx) = watch::channel(false);
     let mut tasks = Vec::new();
+    if !roles.worker {
+        // The worker checks the settings version each round; a web-only process checks it here.
+        let (registry, rx) = (registry.clone(), rx.clone());
+        tasks.push(tokio::spawn(async move {
+            registry
+                .watch(std::time::Duration::from_secs(2), rx)
+                .await
+        }));
+    }
     let worker = roles
         .worker
         .then(|| Worker::new(store.clone(), registry.clone(), worker_options));

@@ -14,12 +14,13 @@ pub mod publishing;
 pub mod registry;
 pub mod reports;
 pub mod runner;
+pub mod settings;
 pub mod sso;
 pub mod zip;
 
+pub use live::RegistryHandle;
 pub use registry::{
     ChannelSecrets, ConfiguredChannel, DirectoryEntry, Registry, RegistryError,
     TelegramChannelConfig, Tenant, TenantConfig, WhatsAppChannelConfig,
 };
-pub use live::RegistryHandle;
 pub use runner::{Worker, WorkerOptions};

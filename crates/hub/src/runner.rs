@@ -76,6 +76,12 @@ impl Worker {
             if *shutdown.borrow() {
                 break;
             }
+            // Settings changed in the admin UI (by any process): rebuild before the next jobs run.
+            match self.registry.refresh_if_changed(now_ms()).await {
+                Ok(true) => tracing::info!(worker = %self.id, "settings changed; registry rebuilt"),
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "checking for changed settings failed"),
+            }
             // Scheduled posts: every instance looks; the status step lets only one publish each.
             if tokio::time::Instant::now() >= next_publish_check {
                 next_publish_check = tokio::time::Instant::now() + Duration::from_secs(30);

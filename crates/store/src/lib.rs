@@ -57,8 +57,8 @@ pub use requests::{
 };
 pub use response_times::{PromiseRecord, QueueEntry, ResponseAlerts};
 pub use retention::PurgeReport;
-pub use settings::{ChannelSecret, SettingsOverride};
 pub use sessions::{session_reference, NewSession, PendingLogin, SessionSummary};
+pub use settings::{ChannelSecret, SettingsOverride};
 pub use staff_posts::DraftEdit;
 pub use staff::{ApiTokenInfo, Role, SessionInfo, StaffMember};
 pub use staff_admin::{

@@ -122,6 +122,13 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/sprechstunde/next", Staff(LIVE)),
     // Administration (admins only): the landing page and its sections.
     rule("GET", "/admin", Staff(ADMIN)),
+    // Settings edited in the admin UI, channel credentials (ui/settings): admins only.
+    rule("GET", "/admin/einstellungen", Staff(ADMIN)),
+    rule("GET", "/admin/einstellungen/{section}", Staff(ADMIN)),
+    rule("POST", "/admin/einstellungen/{section}", Staff(ADMIN)),
+    rule("POST", "/admin/einstellungen/{section}/zuruecksetzen", Staff(ADMIN)),
+    rule("GET", "/admin/kanaele", Staff(ADMIN)),
+    rule("POST", "/admin/kanaele", Staff(ADMIN)),
     rule("GET", "/admin/mitarbeitende", Staff(ADMIN)),
     rule("POST", "/admin/mitarbeitende", Staff(ADMIN)),
     rule("POST", "/admin/mitarbeitende/{id}/rolle", Staff(ADMIN)),

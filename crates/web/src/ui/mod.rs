@@ -16,6 +16,7 @@ pub(crate) mod media;
 mod mfa;
 mod posts;
 pub(crate) mod privacy;
+mod settings;
 pub(crate) mod promise;
 mod sessions;
 mod setup;
@@ -56,6 +57,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/setup/{token}", get(setup::form).post(setup::create_admin))
         .merge(privacy::router())
         .merge(admin::router())
+        .merge(settings::router())
         .merge(posts::router())
         // Pages carry personal data: never keep them in a shared or browser cache.
         .layer(

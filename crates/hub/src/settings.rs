@@ -1,0 +1,251 @@
+//! The effective settings: the configuration file's municipalities with the sections and channel
+//! credentials edited in the admin UI laid over them (the database wins), checked like the file.
+
+use rathaus_domain::documents::DocumentsConfig;
+use rathaus_domain::schedule::{
+    ChannelRef, ConsultationHourSettings, MunicipalitySchedule, OfficeHoursConfig,
+    ResponseTargetsConfig,
+};
+use rathaus_domain::texts::CitizenTexts;
+use rathaus_domain::{ChannelKind, Keywords, MunicipalitySettings};
+use rathaus_store::{ChannelSecret, SettingsOverride};
+
+use crate::registry::TenantConfig;
+
+/// A part of a municipality's settings that can be edited in the admin UI. Each is stored as the
+/// JSON of its configuration-file section and replaces that section as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    OfficeHours,
+    ConsultationHours,
+    ResponseTargets,
+    Texts,
+    Keywords,
+    Documents,
+}
+
+impl Section {
+    pub const ALL: [Section; 6] = [
+        Section::OfficeHours,
+        Section::ConsultationHours,
+        Section::ResponseTargets,
+        Section::Texts,
+        Section::Keywords,
+        Section::Documents,
+    ];
+
+    /// The name in the database and the audit log (the configuration file's key).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Section::OfficeHours => "office_hours",
+            Section::ConsultationHours => "consultation_hours",
+            Section::ResponseTargets => "response_targets",
+            Section::Texts => "texts",
+            Section::Keywords => "keywords",
+            Section::Documents => "documents",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Section> {
+        Section::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// The section's value in `settings`, as JSON.
+    pub fn value_json(self, s: &MunicipalitySettings) -> String {
+        let v = match self {
+            Section::OfficeHours => serde_json::to_string(&s.office_hours),
+            Section::ConsultationHours => serde_json::to_string(&s.consultation_hours),
+            Section::ResponseTargets => serde_json::to_string(&s.response_targets),
+            Section::Texts => serde_json::to_string(&s.texts),
+            Section::Keywords => serde_json::to_string(&s.keywords),
+            Section::Documents => serde_json::to_string(&s.documents),
+        };
+        v.unwrap_or_default()
+    }
+
+    /// Replaces this section of `settings` with `json`.
+    pub fn apply(self, s: &mut MunicipalitySettings, json: &str) -> Result<(), String> {
+        let e = |e: serde_json::Error| format!("{}: {e}", self.as_str());
+        match self {
+            Section::OfficeHours => {
+                s.office_hours = serde_json::from_str::<OfficeHoursConfig>(json).map_err(e)?
+            }
+            Section::ConsultationHours => {
+                s.consultation_hours =
+                    serde_json::from_str::<Vec<ConsultationHourSettings>>(json).map_err(e)?
+            }
+            Section::ResponseTargets => {
+                s.response_targets =
+                    serde_json::from_str::<ResponseTargetsConfig>(json).map_err(e)?
+            }
+            Section::Texts => s.texts = serde_json::from_str::<CitizenTexts>(json).map_err(e)?,
+            Section::Keywords => s.keywords = serde_json::from_str::<Keywords>(json).map_err(e)?,
+            Section::Documents => {
+                s.documents = serde_json::from_str::<DocumentsConfig>(json).map_err(e)?
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks a municipality's settings the way the configuration file is checked at start: time zone,
+/// office hours, consultation hours (against its channels), targets, keywords and texts.
+pub fn check(cfg: &TenantConfig) -> Result<(), String> {
+    let s = &cfg.settings;
+    let tz = jiff::tz::TimeZone::get(&s.timezone)
+        .map_err(|_| format!("timezone: '{}' is not an IANA time zone", s.timezone))?;
+    let channels: Vec<ChannelRef<'_>> = (cfg.whatsapp.iter())
+        .map(|w| (ChannelKind::WhatsApp, w.name.as_str()))
+        .chain(
+            cfg.telegram
+                .iter()
+                .map(|t| (ChannelKind::Telegram, t.name.as_str())),
+        )
+        .zip(1..)
+        .map(|((kind, name), id)| ChannelRef { id, kind, name })
+        .collect();
+    MunicipalitySchedule::build(
+        &s.office_hours,
+        &s.consultation_hours,
+        &s.response_targets,
+        tz,
+        &channels,
+    )
+    .map_err(|e| e.to_string())?;
+    for (key, words) in [
+        ("keywords.opt_in", &s.keywords.opt_in),
+        ("keywords.opt_out", &s.keywords.opt_out),
+        ("keywords.erase", &s.keywords.erase),
+        ("keywords.access", &s.keywords.access),
+    ] {
+        if words.iter().all(|w| w.trim().is_empty()) {
+            return Err(format!("{key}: name at least one keyword"));
+        }
+    }
+    let t = &s.texts;
+    for (key, text) in [
+        ("texts.explain_opt_in", &t.explain_opt_in),
+        ("texts.opt_in_confirmed", &t.opt_in_confirmed),
+        ("texts.opt_out_confirmed", &t.opt_out_confirmed),
+        ("texts.nothing_to_withdraw", &t.nothing_to_withdraw),
+        ("texts.erasure_confirmed", &t.erasure_confirmed),
+        ("texts.nothing_to_erase", &t.nothing_to_erase),
+        ("texts.access_ready", &t.access_ready),
+        ("texts.consultation_outside", &t.consultation_outside),
+        ("texts.consultation_inside", &t.consultation_inside),
+    ] {
+        if text.trim().is_empty() {
+            return Err(format!("{key}: the text must not be empty"));
+        }
+    }
+    if !t.access_ready.contains("{link}") {
+        return Err("texts.access_ready: must contain {link}".into());
+    }
+    Ok(())
+}
+
+/// The configuration file's municipalities with the admin UI's overrides and credentials applied.
+/// An override that no longer fits (e.g. a channel it names was removed from the file) is skipped
+/// with a warning, so a bad row can never stop the service.
+pub fn effective(
+    file: &[TenantConfig],
+    overrides: &[SettingsOverride],
+    secrets: &[ChannelSecret],
+) -> Vec<TenantConfig> {
+    let mut out = file.to_vec();
+    for cfg in &mut out {
+        let slug = cfg.settings.slug.clone();
+        for o in overrides.iter().filter(|o| o.slug == slug) {
+            let Some(section) = Section::parse(&o.section) else {
+                tracing::warn!(section = %o.section, "unknown settings section in the database ignored");
+                continue;
+            };
+            let mut candidate = cfg.clone();
+            let applied = section
+                .apply(&mut candidate.settings, &o.value_json)
+                .and_then(|()| check(&candidate));
+            match applied {
+                Ok(()) => *cfg = candidate,
+                Err(e) => tracing::warn!(
+                    municipality = %cfg.settings.slug,
+                    section = section.as_str(),
+                    error = %e,
+                    "setting from the admin UI does not fit the configuration file; the file's value applies"
+                ),
+            }
+        }
+        apply_secrets(cfg, secrets);
+    }
+    out
+}
+
+/// Credentials entered in the admin UI replace the file's, matched by the channel's platform id.
+fn apply_secrets(cfg: &mut TenantConfig, secrets: &[ChannelSecret]) {
+    for s in secrets {
+        match s.kind.as_str() {
+            "whatsapp" => {
+                if let Some(w) = cfg
+                    .whatsapp
+                    .iter_mut()
+                    .find(|w| w.phone_number_id == s.external_id)
+                {
+                    match s.name.as_str() {
+                        "access_token" => w.access_token = s.value.clone(),
+                        "app_secret" => w.app_secret = s.value.clone(),
+                        _ => {}
+                    }
+                }
+            }
+            "telegram" => {
+                if let Some(t) = cfg.telegram.iter_mut().find(|t| t.name == s.external_id) {
+                    match s.name.as_str() {
+                        "bot_token" => t.bot_token = s.value.clone(),
+                        "webhook_secret" => t.webhook_secret = s.value.clone(),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The credential names the admin UI accepts per channel kind.
+pub fn secret_names(kind: ChannelKind) -> &'static [&'static str] {
+    match kind {
+        ChannelKind::WhatsApp => &["access_token", "app_secret"],
+        ChannelKind::Telegram => &["bot_token", "webhook_secret"],
+    }
+}
+
+/// A stable fingerprint of the configuration file's effective settings and channels (secrets
+/// included only as a keyed hash input, never stored), to notice that the file changed between starts.
+pub fn file_fingerprint(file: &[TenantConfig]) -> String {
+    let mut text = String::new();
+    for cfg in file {
+        text.push_str(&serde_json::to_string(&cfg.settings).unwrap_or_default());
+        for w in &cfg.whatsapp {
+            text.push_str(&format!(
+                "|wa:{}:{}:{}:{}:{}:{}:{}",
+                w.name,
+                w.phone_number_id,
+                w.api_base,
+                w.api_version,
+                rathaus_crypto::sha256_hex(w.verify_token.as_bytes()),
+                rathaus_crypto::sha256_hex(w.app_secret.as_bytes()),
+                rathaus_crypto::sha256_hex(w.access_token.as_bytes()),
+            ));
+        }
+        for t in &cfg.telegram {
+            text.push_str(&format!(
+                "|tg:{}:{}:{}:{}",
+                t.name,
+                t.api_base,
+                rathaus_crypto::sha256_hex(t.bot_token.as_bytes()),
+                rathaus_crypto::sha256_hex(t.webhook_secret.as_bytes()),
+            ));
+        }
+        text.push('\n');
+    }
+    rathaus_crypto::sha256_hex(text.as_bytes())
+}

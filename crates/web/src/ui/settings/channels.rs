@@ -1,0 +1,250 @@
+//! `/admin/kanaele`: channel credentials entered in the admin UI — sealed at rest, never shown again
+//! (only their last four characters), never in logs or audit details.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use rathaus_hub::settings::secret_names;
+use rathaus_store::now_ms;
+
+use super::{pick, MsgQuery, CHANNEL_SECRET_SET};
+use crate::ui::admin::require_admin;
+use crate::ui::audit::record_change;
+use crate::ui::auth::StaffSession;
+use crate::ui::i18n::{Lang, Tr};
+use crate::ui::view::{self, Chrome};
+use crate::AppState;
+
+const PATH: &str = "/admin/kanaele";
+/// Longer than any platform token; keeps a pasted document out of the database.
+const MAX_SECRET_CHARS: usize = 2048;
+
+pub struct SecretField {
+    pub name: String,
+    pub label: &'static str,
+    pub state: String,
+    pub error: Option<String>,
+}
+
+pub struct ChannelBlock {
+    pub title: String,
+    pub fields: Vec<SecretField>,
+}
+
+#[derive(Template)]
+#[template(path = "settings_channels.html")]
+struct ChannelsPage {
+    tr: Tr,
+    chrome: Option<Chrome>,
+    flash: Option<String>,
+    error: Option<String>,
+    heading: &'static str,
+    intro: &'static str,
+    blocks: Vec<ChannelBlock>,
+    save_label: &'static str,
+}
+
+fn label(lang: Lang, name: &str) -> &'static str {
+    match name {
+        "access_token" => pick(lang, "Zugriffstoken (access token)", "Access token"),
+        "app_secret" => pick(lang, "App-Geheimnis (app secret)", "App secret"),
+        "bot_token" => pick(lang, "Bot-Token", "Bot token"),
+        _ => pick(lang, "Webhook-Geheimnis", "Webhook secret"),
+    }
+}
+
+async fn page(
+    state: &AppState,
+    session: &StaffSession,
+    tr: Tr,
+    status: StatusCode,
+    flash: Option<String>,
+    errors: HashMap<String, String>,
+) -> Response {
+    let lang = tr.lang;
+    let secrets = match state.store.channel_secrets().await {
+        Ok(s) => s,
+        Err(e) => return view::internal_error(tr, &e),
+    };
+    let registry = state.registry.current();
+    let Some(tenant) = registry.tenant(session.info.municipality_id) else {
+        return view::not_found(tr, Some(session.chrome(state, PATH).await));
+    };
+    let blocks = tenant
+        .channels
+        .iter()
+        .map(|c| ChannelBlock {
+            title: format!("{} „{}“", c.row.kind.as_str(), c.row.name),
+            fields: secret_names(c.row.kind)
+                .iter()
+                .map(|name| {
+                    let set = secrets
+                        .iter()
+                        .find(|s| s.channel_id == c.row.id && s.name == *name);
+                    let state = match set {
+                        Some(s) => format!(
+                            "{} …{}",
+                            pick(
+                                lang,
+                                "in der Verwaltung gesetzt, endet auf",
+                                "set in the admin UI, ends in"
+                            ),
+                            s.last4()
+                        ),
+                        None => pick(
+                            lang,
+                            "aus der Konfigurationsdatei",
+                            "from the configuration file",
+                        )
+                        .into(),
+                    };
+                    let key = format!("{}.{name}", c.row.id);
+                    SecretField {
+                        error: errors.get(&key).cloned(),
+                        name: key,
+                        label: label(lang, name),
+                        state,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let error = (!errors.is_empty()).then(|| {
+        pick(
+            lang,
+            "Bitte korrigieren Sie die markierten Felder. Es wurde nichts gespeichert.",
+            "Please correct the marked fields. Nothing was saved.",
+        )
+        .to_string()
+    });
+    let page = ChannelsPage {
+        tr,
+        chrome: Some(session.chrome(state, super::PATH).await),
+        flash,
+        error,
+        heading: pick(lang, "Zugangsdaten der Kanäle", "Channel credentials"),
+        intro: pick(
+            lang,
+            "Neue Zugangsdaten ersetzen die aus der Konfigurationsdatei. Sie werden verschlüsselt gespeichert und nie wieder angezeigt, nur ihre letzten vier Zeichen. Leere Felder bleiben unverändert.",
+            "New credentials replace those from the configuration file. They are stored encrypted and never shown again, only their last four characters. Empty fields stay unchanged.",
+        ),
+        blocks,
+        save_label: pick(lang, "Speichern", "Save"),
+    };
+    view::render(status, &page)
+}
+
+/// `GET /admin/kanaele`
+pub async fn show(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Query(q): Query<MsgQuery>,
+) -> Response {
+    let tr = match require_admin(&state, &session, PATH).await {
+        Ok(tr) => tr,
+        Err(r) => return r,
+    };
+    let flash = (q.msg.as_deref() == Some("saved")).then(|| {
+        pick(
+            tr.lang,
+            "Gespeichert und sofort wirksam.",
+            "Saved and in force at once.",
+        )
+        .to_string()
+    });
+    page(&state, &session, tr, StatusCode::OK, flash, HashMap::new()).await
+}
+
+/// `POST /admin/kanaele`: fields named `<channel id>.<credential>`; empty ones are left alone.
+pub async fn save(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let tr = match require_admin(&state, &session, PATH).await {
+        Ok(tr) => tr,
+        Err(r) => return r,
+    };
+    let lang = tr.lang;
+    let registry = state.registry.current();
+    let Some(tenant) = registry.tenant(session.info.municipality_id) else {
+        return view::not_found(tr, Some(session.chrome(&state, PATH).await));
+    };
+    let mut accepted = Vec::new();
+    let mut errors = HashMap::new();
+    for (key, value) in &fields {
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        let Some((id, name)) = key.split_once('.') else {
+            continue;
+        };
+        // Only this municipality's channels, only the credentials their kind has.
+        let Some(channel) = id
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| tenant.channel(id))
+            .filter(|c| secret_names(c.row.kind).contains(&name))
+        else {
+            errors.insert(
+                key.clone(),
+                pick(lang, "Unbekanntes Feld.", "Unknown field.").into(),
+            );
+            continue;
+        };
+        if value.chars().count() > MAX_SECRET_CHARS || value.chars().any(char::is_whitespace) {
+            errors.insert(
+                key.clone(),
+                pick(
+                    lang,
+                    "Zugangsdaten enthalten keine Leerzeichen und sind höchstens 2048 Zeichen lang.",
+                    "Credentials contain no spaces and are at most 2048 characters long.",
+                )
+                .into(),
+            );
+            continue;
+        }
+        accepted.push((channel.row.id, name.to_string(), value.to_string()));
+    }
+    if !errors.is_empty() {
+        return page(
+            &state,
+            &session,
+            tr,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            errors,
+        )
+        .await;
+    }
+    let actor = session.actor();
+    let now = now_ms();
+    for (channel_id, name, value) in &accepted {
+        if let Err(e) = state
+            .store
+            .save_channel_secret(*channel_id, name, value, &actor.name, now)
+            .await
+        {
+            return view::internal_error(tr, &e);
+        }
+        record_change(
+            &state.store,
+            &actor,
+            CHANNEL_SECRET_SET,
+            format!("channel:{channel_id}"),
+            Some(format!("credential={name}")),
+        )
+        .await;
+    }
+    if !accepted.is_empty() {
+        if let Err(e) = state.registry.reload(now).await {
+            tracing::error!(error = %e, "rebuilding the registry after new channel credentials failed");
+        }
+    }
+    Redirect::to(&format!("{PATH}?msg=saved")).into_response()
+}

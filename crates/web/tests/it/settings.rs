@@ -1,0 +1,399 @@
+//! Settings edited in the admin UI: applied at once without a restart (iCal feed, inbox due times),
+//! seen by a second registry (another process), refused with the reason next to the field, admins
+//! only, audited without values; channel credentials sealed and shown only as their last four.
+
+use rathaus_domain::{InboundMessage, MessageContent, PlatformUser};
+use rathaus_hub::{RegistryHandle, TenantConfig};
+use rathaus_store::{now_ms, AuditFilter, Role};
+
+use crate::harness::{header, start, App};
+
+async fn admin(app: &App) -> String {
+    app.staff(app.a, "chefin@musterstadt.de", Role::Admin).await;
+    app.login("chefin@musterstadt.de").await
+}
+
+async fn audit(app: &App, prefix: &str) -> Vec<(String, String, String)> {
+    app.store
+        .audit_entries(
+            app.a,
+            &AuditFilter {
+                action_prefix: Some(prefix.into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r.action,
+                r.target.unwrap_or_default(),
+                r.details.unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+async fn ics(app: &App) -> String {
+    app.http
+        .get(app.url("/musterstadt/sprechstunden.ics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn consultation_hours_edited_in_the_ui_are_in_the_ical_feed_at_once_and_audited() {
+    let app = start().await;
+    let cookie = admin(&app).await;
+    assert!(!ics(&app).await.contains("BEGIN:VEVENT"));
+
+    let (status, page) = app
+        .get_page(&cookie, "/admin/einstellungen/sprechstunden")
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("name=\"h0.rule\""), "{page}");
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/einstellungen/sprechstunden",
+            &[
+                ("h0.name", "Bürgermeister-Sprechstunde"),
+                ("h0.channels", "whatsapp"),
+                ("h0.rule", "FREQ=WEEKLY;BYDAY=TU"),
+                ("h0.start", "14:00"),
+                ("h0.end", "18:00"),
+                ("h0.host", "buergermeister@musterstadt.de"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        header(res.headers(), "location"),
+        "/admin/einstellungen/sprechstunden?msg=saved"
+    );
+    // No restart: the very next request sees it.
+    let feed = ics(&app).await;
+    assert!(
+        feed.contains("SUMMARY:Bürgermeister-Sprechstunde"),
+        "{feed}"
+    );
+    assert!(feed.contains("DTSTART;TZID=Europe/Berlin:"), "{feed}");
+
+    // The form shows the saved value and who changed it.
+    let (_, page) = app
+        .get_page(&cookie, "/admin/einstellungen/sprechstunden?msg=saved")
+        .await;
+    assert!(page.contains("value=\"FREQ=WEEKLY;BYDAY=TU\""), "{page}");
+    assert!(page.contains("chefin@musterstadt.de"));
+    let (_, overview) = app.get_page(&cookie, "/admin/einstellungen").await;
+    assert!(overview.contains("chefin@musterstadt.de"), "{overview}");
+
+    let entries = audit(&app, "settings.").await;
+    assert_eq!(
+        entries,
+        vec![(
+            "settings.changed".to_string(),
+            "settings:consultation_hours".to_string(),
+            "section=consultation_hours".to_string()
+        )]
+    );
+    assert!(!format!("{entries:?}").contains("FREQ"));
+
+    // Reset: the configuration file (no consultation hours) applies again, at once.
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/einstellungen/sprechstunden/zuruecksetzen",
+            &[],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert!(!ics(&app).await.contains("BEGIN:VEVENT"));
+    assert_eq!(audit(&app, "settings.reset").await.len(), 1);
+}
+
+/// A second registry on the same database stands for another process (a separate worker).
+async fn second_process(app: &App) -> RegistryHandle {
+    let file: Vec<TenantConfig> = app.registry.file_configs().to_vec();
+    RegistryHandle::build(
+        &app.store,
+        &file,
+        reqwest::Client::new(),
+        now_ms(),
+        "http://127.0.0.1",
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn office_hours_edited_in_the_ui_change_due_times_here_and_in_another_process() {
+    let app = start().await;
+    let cookie = admin(&app).await;
+    let other = second_process(&app).await;
+    assert!(!other.refresh_if_changed(now_ms()).await.unwrap());
+
+    // Open only on Sunday mornings: a message now is due within office time on a Sunday.
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/einstellungen/oeffnungszeiten",
+            &[
+                ("state", "ST"),
+                ("sun", "09:00-10:00"),
+                ("closed", "2026-12-24, 2026-12-31"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let here = app.registry.current();
+    let office = &here.tenant(app.a).unwrap().settings.office_hours;
+    assert_eq!(office.sun, vec!["09:00-10:00"]);
+    assert_eq!(office.closed, vec!["2026-12-24", "2026-12-31"]);
+
+    // The other process notices the new settings version and rebuilds.
+    assert!(other.refresh_if_changed(now_ms()).await.unwrap());
+    assert!(!other.refresh_if_changed(now_ms()).await.unwrap());
+    let theirs = other.current();
+    let tenant = theirs.tenant(app.a).unwrap();
+    assert_eq!(tenant.settings.office_hours.sun, vec!["09:00-10:00"]);
+
+    // A concern filed there (as its worker does) is due on a Sunday morning; the inbox shows it.
+    let now = now_ms();
+    let promise = rathaus_hub::gate::promise_record(tenant, app.channel_a, now).unwrap();
+    let due = jiff::Timestamp::from_millisecond(promise.due_at)
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::get("Europe/Berlin").unwrap());
+    assert_eq!(due.weekday(), jiff::civil::Weekday::Sunday, "{due}");
+    assert!((9..=10).contains(&due.hour()), "{due}");
+    let (citizen, user) = app.citizen(app.a, "4915100000077").await;
+    app.store
+        .file_inbound_message_promised(
+            &citizen,
+            &InboundMessage {
+                platform_message_id: "m-sunday".into(),
+                sender: PlatformUser { ..user },
+                sent_at_ms: now,
+                content: MessageContent::Text {
+                    body: "Wann ist geöffnet?".into(),
+                },
+            },
+            Some(&promise),
+            now,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let agent_cookie = {
+        app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+        app.login("sb@musterstadt.de").await
+    };
+    let (_, inbox) = app.get_page(&agent_cookie, "/inbox").await;
+    let iso = jiff::Timestamp::from_millisecond(promise.due_at)
+        .unwrap()
+        .round(jiff::Unit::Second)
+        .unwrap()
+        .to_string();
+    assert!(
+        inbox.contains(&format!("datetime=\"{iso}\"")),
+        "{iso}\n{inbox}"
+    );
+}
+
+#[tokio::test]
+async fn invalid_input_is_refused_next_to_its_field_and_nothing_is_saved() {
+    let app = start().await;
+    let cookie = admin(&app).await;
+    let version = app.store.settings_version().await.unwrap();
+
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/einstellungen/oeffnungszeiten",
+            &[("mon", "08:00-12:00, 13:00-12:00"), ("tue", "08:00-12:00")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("id=\"e-mon\""), "{body}");
+    assert!(
+        body.contains("13:00-12:00&#39; ends before it starts")
+            || body.contains("13:00-12:00' ends before it starts"),
+        "{body}"
+    );
+    assert!(body.contains("nichts gespeichert"));
+    // What was typed stays in the form.
+    assert!(
+        body.contains("value=\"08:00-12:00, 13:00-12:00\""),
+        "{body}"
+    );
+
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/einstellungen/sprechstunden",
+            &[
+                ("h0.name", "Sprechstunde"),
+                ("h0.channels", "whatsapp"),
+                ("h0.rule", "FREQ=WEEKLY;BYDAY=XX"),
+                ("h0.start", "14:00"),
+                ("h0.end", "18:00"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("id=\"e-h0.rule\""), "{body}");
+
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/einstellungen/antwortzeiten",
+            &[
+                ("consultation_minutes", "viele"),
+                ("office_hours_minutes", "60"),
+                ("otherwise_office_days", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("id=\"e-consultation_minutes\""), "{body}");
+
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/einstellungen/schluesselwoerter",
+            &[
+                ("opt_in", "Start"),
+                ("opt_out", "Stopp"),
+                ("erase", " "),
+                ("access", "Auskunft"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("id=\"e-erase\""));
+
+    assert_eq!(app.store.settings_version().await.unwrap(), version);
+    assert!(app.store.settings_overrides().await.unwrap().is_empty());
+    assert!(audit(&app, "settings.").await.is_empty());
+}
+
+#[tokio::test]
+async fn only_admins_may_see_or_change_settings() {
+    let app = start().await;
+    for (email, role) in [
+        ("agent@musterstadt.de", Role::Agent),
+        ("dsb@musterstadt.de", Role::Dpo),
+        ("redaktion@musterstadt.de", Role::Editor),
+        ("gast@musterstadt.de", Role::Viewer),
+    ] {
+        app.staff(app.a, email, role).await;
+        let cookie = app.login(email).await;
+        for path in [
+            "/admin/einstellungen",
+            "/admin/einstellungen/oeffnungszeiten",
+            "/admin/kanaele",
+        ] {
+            let (status, _) = app.get_page(&cookie, path).await;
+            assert_eq!(status, 403, "{email} GET {path}");
+        }
+        let res = app
+            .post_form(
+                &cookie,
+                "/admin/einstellungen/oeffnungszeiten",
+                &[("mon", "08:00-12:00")],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 403, "{email}");
+        let res = app
+            .post_form(&cookie, "/admin/kanaele", &[("1.access_token", "x")])
+            .await;
+        assert_eq!(res.status().as_u16(), 403, "{email}");
+    }
+    assert!(app.store.settings_overrides().await.unwrap().is_empty());
+    assert!(app.store.channel_secrets().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn channel_credentials_are_sealed_shown_as_last_four_and_take_effect() {
+    let app = start().await;
+    let cookie = admin(&app).await;
+    let token = "EAAG-neues-Zugriffstoken-7a1B";
+    let secret = "neues-app-geheimnis-Q9zX";
+    let field_token = format!("{}.access_token", app.channel_a);
+    let field_secret = format!("{}.app_secret", app.channel_a);
+    let (status, page) = app.get_page(&cookie, "/admin/kanaele").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("name=\"{field_token}\"")), "{page}");
+    assert!(page.contains("aus der Konfigurationsdatei"));
+
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/kanaele",
+            &[
+                (field_token.as_str(), token),
+                (field_secret.as_str(), secret),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, page) = app.get_page(&cookie, "/admin/kanaele?msg=saved").await;
+    assert!(page.contains("…7a1B") && page.contains("…Q9zX"), "{page}");
+    assert!(!page.contains(token) && !page.contains(secret));
+
+    // In force at once: the webhook now checks signatures with the new app secret.
+    let body = br#"{"object":"whatsapp_business_account","entry":[]}"#;
+    let sign = |key: &str| {
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
+        mac.update(body);
+        format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    };
+    for (key, expected) in [("app-secret", 401), (secret, 200)] {
+        let res = app
+            .http
+            .post(app.url("/webhooks/whatsapp"))
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", sign(key))
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), expected, "signed with {key}");
+    }
+
+    // Audited by name, never by value.
+    let entries = audit(&app, "channel.").await;
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert!(entries
+        .iter()
+        .all(|(a, _, d)| a == "channel.secret_set" && d.starts_with("credential=")));
+    let all = format!(
+        "{:?}",
+        app.store
+            .audit_entries(app.a, &AuditFilter::default())
+            .await
+            .unwrap()
+    );
+    assert!(!all.contains(token) && !all.contains(secret));
+
+    // A field of another municipality's channel is refused and nothing is stored.
+    let foreign = format!("{}.bot_token", app.channel_b);
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/kanaele",
+            &[(foreign.as_str(), "123:fremd")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert_eq!(app.store.channel_secrets().await.unwrap().len(), 2);
+}
