@@ -381,3 +381,30 @@ async fn a_wrong_app_password_is_a_plain_permanent_error_without_the_password() 
     );
     assert!(!text.contains("wrong-pass-word-1234"), "{text}");
 }
+
+#[tokio::test]
+async fn the_account_the_test_script_created_posts_with_its_app_password() {
+    let Some(pds) = pds() else { return };
+    let (Ok(handle), Ok(app_password)) = (
+        std::env::var("RATHAUS_TEST_BLUESKY_HANDLE"),
+        std::env::var("RATHAUS_TEST_BLUESKY_APP_PASSWORD"),
+    ) else {
+        assert!(
+            !in_ci(),
+            "scripts/test.sh exports RATHAUS_TEST_BLUESKY_HANDLE and _APP_PASSWORD"
+        );
+        return;
+    };
+    let http = rathaus_channels::publish::publishing_http_client().unwrap();
+    let bsky = BlueskyClient::new(http, pds, handle.clone(), app_password);
+    let remote = bsky
+        .publish(&post(
+            &format!("script-{}", rand_u32()),
+            "Hallo aus dem Testskript",
+        ))
+        .await
+        .unwrap();
+    let did = std::env::var("RATHAUS_TEST_BLUESKY_DID").unwrap_or_default();
+    assert!(remote.id.starts_with(&format!("at://{did}/")), "{remote:?}");
+    assert!(remote.url.unwrap().contains(&handle));
+}
