@@ -56,6 +56,8 @@ pub struct ConcernListItem {
     /// How staff name the citizen, e.g. `Bürger·7F3A`; never a phone number.
     pub pseudonym: String,
     pub assignee: Option<AssigneeDto>,
+    /// The team the concern is routed to (see `/api/v1/teams`), or null.
+    pub team_id: Option<i64>,
     /// RFC 3339, UTC.
     pub last_activity: String,
     /// RFC 3339, UTC.
@@ -118,6 +120,7 @@ fn list_item(c: ConcernSummary) -> ConcernListItem {
             }),
             _ => None,
         },
+        team_id: c.team_id,
         last_activity: rfc3339(c.last_activity_at),
         created_at: rfc3339(c.created_at),
     }
@@ -165,6 +168,8 @@ pub struct ListQuery {
     pub status: Option<String>,
     /// Channel id.
     pub channel: Option<i64>,
+    /// Team id: only that team's concerns.
+    pub team: Option<i64>,
 }
 
 /// Concerns of the token's municipality, newest activity first.
@@ -194,7 +199,7 @@ pub async fn list(
         status,
         channel_id: q.channel,
         limit: Some(500),
-        team_id: None,
+        team_id: q.team,
         visible_to: crate::security::team_scope::visible_to(&state, s)
             .await
             .map_err(|e| ApiError::internal(&e))?,

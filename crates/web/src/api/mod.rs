@@ -7,6 +7,8 @@ pub mod openapi;
 pub mod posts;
 pub mod privacy;
 pub mod reports;
+pub mod staff;
+pub mod teams;
 
 use axum::routing::{any, get, post, put, MethodRouter};
 use axum::Router;
@@ -42,6 +44,20 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
             "/api/v1/concerns/{id}/media/{media_id}",
             get(concerns::media),
         ),
+        (
+            "post",
+            "/api/v1/concerns/{id}/team",
+            post(teams::set_concern_team),
+        ),
+        ("get", "/api/v1/teams", get(teams::list)),
+        ("get", "/api/v1/staff", get(staff::list)),
+        (
+            "post",
+            "/api/v1/staff/invitations",
+            post(staff::invite),
+        ),
+        ("post", "/api/v1/staff/{id}/role", post(staff::change_role)),
+        ("post", "/api/v1/staff/{id}/remove", post(staff::remove)),
         ("get", "/api/v1/privacy/requests", get(privacy::requests)),
         (
             "post",

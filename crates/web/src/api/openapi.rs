@@ -5,7 +5,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::errors::{ErrorBody, ErrorDetail};
-use super::{concerns, posts, privacy, reports};
+use super::{concerns, posts, privacy, reports, staff, teams};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +23,12 @@ use super::{concerns, posts, privacy, reports};
         concerns::set_status,
         concerns::set_assignee,
         concerns::media,
+        teams::set_concern_team,
+        teams::list,
+        staff::list,
+        staff::invite,
+        staff::change_role,
+        staff::remove,
         privacy::requests,
         privacy::erase,
         privacy::export,
@@ -45,6 +51,8 @@ use super::{concerns, posts, privacy, reports};
     tags(
         (name = "concerns", description = "Citizen concerns and their threads"),
         (name = "privacy", description = "Data-subject requests, erasure, access export and the audit log (data-protection officer only)"),
+        (name = "teams", description = "Teams of the municipality; an agent in a team sees only its teams' concerns and concerns without a team"),
+        (name = "staff", description = "Staff and their roles in this municipality (admin only); every change is audited"),
         (name = "reports", description = "Response-time reports: aggregates only (admin and viewer)"),
         (name = "publishing", description = "Posts with images, four-eyes approval and per-channel results (editor and admin). \
                                              The town's own news page (channel `website`) publishes now; the network channels \

@@ -64,6 +64,9 @@ struct ConcernPage {
     can_answer: bool,
     nobody_selected: bool,
     staff: Vec<StaffOption>,
+    /// The concern's team, if any, and the teams it can be moved to.
+    team: Option<String>,
+    teams: Vec<StaffOption>,
     status_actions: Vec<StatusAction>,
     reply_text: String,
     note_text: String,
@@ -184,6 +187,11 @@ async fn page(
     } else {
         Vec::new()
     };
+    let teams = if session.can_answer() {
+        state.store.teams(mid).await?
+    } else {
+        Vec::new()
+    };
     let status_actions = [
         (ConcernStatus::Resolved, "action.resolve"),
         (ConcernStatus::Open, "action.reopen"),
@@ -234,6 +242,15 @@ async fn page(
                 selected: Some(m.id) == s.assignee_id,
                 id: m.id,
                 name: m.display_name,
+            })
+            .collect(),
+        team: s.team_name.clone(),
+        teams: teams
+            .into_iter()
+            .map(|t| StaffOption {
+                selected: Some(t.id) == s.team_id,
+                id: t.id,
+                name: t.name,
             })
             .collect(),
         status_actions,

@@ -5,6 +5,7 @@ mod assets;
 pub(crate) mod audit;
 pub(crate) mod auth;
 mod concern;
+pub(crate) mod concern_team;
 mod csrf;
 pub mod i18n;
 mod inbox;
@@ -51,6 +52,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/concerns/{id}/note", post(concern::note))
         .route("/concerns/{id}/assign", post(concern::assign))
         .route("/concerns/{id}/status", post(concern::status))
+        .route("/concerns/{id}/team", post(concern_team::move_to_team))
         .route("/concerns/{id}/media/{media_id}", get(media::download))
         .route("/sprechstunde", get(live::show))
         .route("/sprechstunde/next", get(live::next))

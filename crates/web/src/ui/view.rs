@@ -231,6 +231,7 @@ pub fn flash(tr: Tr, code: Option<&str>) -> Option<String> {
         "noted" => "flash.noted",
         "assigned" => "flash.assigned",
         "status" => "flash.status",
+        "team_moved" => "concern.flash_team_moved",
         "language" => "flash.language",
         "logged_out" => "flash.logged_out",
         "setup_done" => "flash.setup_done",

@@ -17,6 +17,7 @@ mod privacy_audit;
 mod posts_ui;
 mod publishing;
 mod reports;
+mod teams;
 mod settings;
 mod sso;
 mod staged_media;

@@ -4,6 +4,8 @@ mod invitation;
 mod staff;
 mod teams;
 
+pub(crate) use staff::invitation_url;
+
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -35,6 +37,16 @@ pub const SECTIONS: &[Section] = &[
         href: "/admin/teams",
         label: "admin.section_teams",
         text: "admin.section_teams_text",
+    },
+    Section {
+        href: "/admin/einstellungen",
+        label: "settings.section",
+        text: "settings.section_text",
+    },
+    Section {
+        href: "/admin/kanaele",
+        label: "settings.channels",
+        text: "settings.channels_text",
     },
 ];
 

@@ -3,6 +3,9 @@
 pub(super) const TABLE: &[(&str, &str, &str)] = &[
     ("inbox.team", "Team", "Team"),
     ("inbox.all_teams", "Alle Teams", "All teams"),
+    ("concern.no_team", "kein Team", "no team"),
+    ("concern.move_team", "Team ändern", "Change team"),
+    ("concern.flash_team_moved", "Das Team des Anliegens ist geändert.", "The concern's team is changed."),
     ("nav.admin", "Verwaltung", "Administration"),
     ("admin.title", "Verwaltung", "Administration"),
     (
