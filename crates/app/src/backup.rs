@@ -204,11 +204,16 @@ pub struct RestoreReport {
 
 /// Replaces the SQLite database with the backup's content, then replays every erasure recorded since the
 /// backup was taken, so nobody erased in the meantime comes back. The server must be stopped.
+///
+/// `written_with` is the master key the backup was taken under, when the key was rotated since: the
+/// backup is decrypted with it and the restored database is then switched to `master` (re-wrapped).
 pub async fn restore(
     master: &Key,
+    written_with: Option<&Key>,
     database_url: &str,
     backup_file: &Path,
 ) -> anyhow::Result<RestoreReport> {
+    let backup_master = written_with.unwrap_or(master);
     let db_path = sqlite_path(database_url)?;
     let (header, _) = read_header(
         std::fs::File::open(backup_file)
@@ -233,10 +238,17 @@ pub async fn restore(
     {
         let mut w = std::io::BufWriter::new(tmp.as_file());
         read_encrypted(
-            &backup_key(master),
+            &backup_key(backup_master),
             std::io::BufReader::new(std::fs::File::open(backup_file)?),
             &mut w,
-        )?;
+        )
+        .map_err(|e| {
+            if written_with.is_none() {
+                e.context("if the master key was rotated after this backup, give the old key file with --key-file")
+            } else {
+                e
+            }
+        })?;
     }
     tmp.as_file().sync_all()?;
     let mut probe = [0u8; 16];
@@ -253,6 +265,13 @@ pub async fn restore(
     tmp.persist(&db_path)
         .map_err(|e| e.error)
         .context("moving the restored database into place")?;
+    if let Some(old) = written_with.filter(|k| *k != master) {
+        let restored = Store::open(database_url, old.clone())
+            .await
+            .context("the restored database does not open with --key-file")?;
+        restored.rotate_master_key(master, now_ms()).await?;
+        restored.close().await;
+    }
     let store = Store::open(database_url, master.clone()).await?;
     let mut erased = 0;
     for rec in &newer {

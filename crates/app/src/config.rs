@@ -129,7 +129,7 @@ impl Config {
     }
 
     pub fn load_with_env(path: Option<&Path>, env: &[(String, String)]) -> anyhow::Result<Config> {
-        let mut value = match path {
+        match path {
             Some(p) => {
                 let text = std::fs::read_to_string(p).with_context(|| {
                     format!(
@@ -137,11 +137,23 @@ impl Config {
                         p.display()
                     )
                 })?;
+                Self::parse_with_env(Some((&text, &p.display().to_string())), env)
+            }
+            None => Self::parse_with_env(None, env),
+        }
+    }
+
+    /// Parses configuration text (named `origin` in errors) with `RATHAUS_*` overrides from `env`;
+    /// the part of [`Config::load_with_env`] after reading the file (the fuzz target's entry point).
+    pub fn parse_with_env(
+        file: Option<(&str, &str)>,
+        env: &[(String, String)],
+    ) -> anyhow::Result<Config> {
+        let mut value = match file {
+            Some((text, origin)) => {
                 // First pass gives errors with line and column against the file the admin wrote.
-                toml::from_str::<Config>(&text)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-                toml::from_str::<toml::Table>(&text)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+                toml::from_str::<Config>(text).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+                toml::from_str::<toml::Table>(text).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?
             }
             None => toml::Table::new(),
         };

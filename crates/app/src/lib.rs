@@ -7,5 +7,6 @@ mod config_documents;
 pub mod config_publishing;
 pub mod demo;
 pub mod keyfile;
+pub mod rotation;
 pub mod server;
 pub mod simulate;

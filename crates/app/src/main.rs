@@ -72,6 +72,10 @@ enum Command {
         #[command(flatten)]
         config: ConfigArg,
         file: PathBuf,
+        /// Key file the backup was written with, if the master key was rotated since
+        /// (e.g. master.key.old-<time>); the restored database is switched to the current key.
+        #[arg(long)]
+        key_file: Option<PathBuf>,
     },
     /// Erasure records (keyed hashes only) for replay after a PostgreSQL restore.
     Erasures {
@@ -82,6 +86,22 @@ enum Command {
     Audit {
         #[command(subcommand)]
         action: AuditAction,
+    },
+    /// The master key.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Replace the master key (all rathaus processes stopped): every key it wraps is re-wrapped in one
+    /// transaction; the old key file is kept as master.key.old-<time>. With RATHAUS_MASTER_KEY the new
+    /// key is printed once instead of written.
+    Rotate {
+        #[command(flatten)]
+        config: ConfigArg,
     },
 }
 
@@ -232,8 +252,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut password = String::new();
             std::io::stdin().lock().read_line(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']);
-            if password.chars().count() < 12 {
-                bail!("das Passwort muss mindestens 12 Zeichen haben / the password needs at least 12 characters");
+            if password.chars().count() < rathaus_web::passwords::MIN_PASSWORD_CHARS {
+                bail!("{}", rathaus_web::passwords::PasswordProblem::TooShort);
             }
             let store = server::open_store(&cfg).await?;
             server::build_registry(&store, &cfg, &cfg.public_url()).await?;
@@ -243,6 +263,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| {
                     format!("no municipality '{municipality}' in the configuration")
                 })?;
+            let names: Vec<String> = store
+                .municipalities()
+                .await?
+                .into_iter()
+                .flat_map(|m| [m.name, m.slug])
+                .collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            if let Err(problem) =
+                rathaus_web::passwords::check_new_password(password, &email, &names)
+            {
+                store.close().await;
+                bail!("{problem}");
+            }
             let hash = rathaus_web::passwords::hash_password(password);
             let display =
                 name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
@@ -312,10 +345,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             println!("Sicherung geschrieben / backup written: {} (verschlüsselt, ohne Hauptschlüssel / encrypted, without the master key)", out.display());
         }
-        Command::Restore { config, file } => {
+        Command::Restore {
+            config,
+            file,
+            key_file,
+        } => {
             let cfg = Config::load(config.config.as_deref())?;
             let master = server::master_key(&cfg)?;
-            let report = rathaus::backup::restore(&master, &cfg.database_url(), &file).await?;
+            let written_with = match &key_file {
+                Some(p) => Some(
+                    rathaus_crypto::Key::decode(
+                        &std::fs::read_to_string(p)
+                            .with_context(|| format!("reading {}", p.display()))?,
+                    )
+                    .with_context(|| format!("key file {}", p.display()))?,
+                ),
+                None => None,
+            };
+            let report = rathaus::backup::restore(
+                &master,
+                written_with.as_ref(),
+                &cfg.database_url(),
+                &file,
+            )
+            .await?;
             let store = server::open_store(&cfg).await?;
             store
                 .audit(
@@ -367,6 +420,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             store.close().await;
             println!("{} Löschungen nachgeholt, {erased} Personen gelöscht / erasures replayed, citizens erased", records.len());
+        }
+        Command::Keys {
+            action: KeysAction::Rotate { config },
+        } => {
+            let cfg = Config::load(config.config.as_deref())?;
+            let env_key = std::env::var("RATHAUS_MASTER_KEY").ok();
+            let r =
+                rathaus::rotation::rotate(&cfg, env_key.as_deref(), &mut std::io::stdout()).await?;
+            eprintln!(
+                "Hauptschlüssel gewechselt / master key rotated: {} → {} ({} Gemeindeschlüssel neu verpackt / municipality keys re-wrapped)",
+                r.old_key_id, r.new_key_id, r.municipality_keys
+            );
+            match r.old_key_file {
+                Some(old) => eprintln!(
+                    "Der alte Schlüssel liegt in / the old key is kept in {} — er öffnet nur noch Sicherungen von vor dem Wechsel \
+                     (rathaus restore --key-file); bewahren Sie ihn so lange wie diese Sicherungen auf und löschen Sie ihn dann / \
+                     it now opens only backups taken before the rotation; keep it as long as those backups, then delete it.",
+                    old.display()
+                ),
+                None => eprintln!(
+                    "RATHAUS_MASTER_KEY jetzt auf den oben ausgegebenen Schlüssel setzen, sonst startet Rathaus nicht / \
+                     set RATHAUS_MASTER_KEY to the key printed above now, or Rathaus will not start."
+                ),
+            }
         }
         Command::Audit {
             action: AuditAction::Verify { config },

@@ -45,12 +45,23 @@ pub fn master_key(config: &Config) -> anyhow::Result<rathaus_crypto::Key> {
 }
 
 /// Opens the store with the configured (or created) master key; creates the data folder (0700).
+/// If a key rotation stopped after the database switched but before the key file was replaced, this
+/// finishes it (the database names the key it needs; `master.key.new` holds it).
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let key = master_key(config)?;
     let url = config.database_url();
-    Store::open(&url, key)
-        .await
-        .with_context(|| format!("opening database {}", redact_url(&url)))
+    let opened = match Store::open(&url, key).await {
+        Err(rathaus_store::StoreError::WrongMasterKey { needed, given })
+            if std::env::var_os("RATHAUS_MASTER_KEY").is_none() =>
+        {
+            match keyfile::finish_interrupted_rotation(&config.master_key_path(), &needed)? {
+                Some(new) => Store::open(&url, new).await,
+                None => Err(rathaus_store::StoreError::WrongMasterKey { needed, given }),
+            }
+        }
+        other => other,
+    };
+    opened.with_context(|| format!("opening database {}", redact_url(&url)))
 }
 
 fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {

@@ -105,7 +105,7 @@ async fn erased_citizens_stay_erased_after_restoring_an_older_backup() {
 
     // Disaster: restore the backup taken before the erasure.
     inst.running.take().unwrap().stop().await;
-    let report = rathaus::backup::restore(&master, &inst.config.database_url(), &backup_file)
+    let report = rathaus::backup::restore(&master, None, &inst.config.database_url(), &backup_file)
         .await
         .unwrap();
     assert_eq!(
