@@ -66,6 +66,25 @@ async fn an_admin_invites_changes_roles_and_removes_with_audit_entries() {
     let (status, form) = app.get_page("", path).await;
     assert_eq!(status, 200);
     assert!(form.contains("neu@musterstadt.de"));
+    // The password rules apply here too: common passwords and the own e-mail are refused.
+    for (pw, says) in [
+        ("Sommer2024!!!", "zu verbreitet"),
+        ("neu-im-Team-2026", "E-Mail-Adresse"),
+    ] {
+        let res = app
+            .post_form(
+                "",
+                path,
+                &[
+                    ("name", "Nora Neu"),
+                    ("password", pw),
+                    ("password_confirm", pw),
+                ],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 422, "{pw}");
+        assert!(res.text().await.unwrap().contains(says), "{pw}");
+    }
     let res = app
         .post_form(
             "",

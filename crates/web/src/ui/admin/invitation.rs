@@ -8,7 +8,7 @@ use axum::Form;
 use rathaus_store::now_ms;
 use serde::Deserialize;
 
-use crate::passwords::{hash_password, MIN_PASSWORD_CHARS};
+use crate::passwords::{check_new_password, hash_password, MIN_PASSWORD_CHARS};
 use crate::ui::i18n::{Lang, Tr};
 use crate::ui::view::{self, Chrome};
 use crate::AppState;
@@ -108,6 +108,30 @@ pub async fn accept(
             chrome: None,
             flash: None,
             error: Some(tr.t(problem).to_string()),
+            token,
+            email: pending.email,
+            name: form.name,
+        };
+        return view::render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    // Common passwords and ones built from the e-mail or a town's name are refused (passwords::policy).
+    let names: Vec<String> = match state.store.municipalities().await {
+        Ok(ms) => ms.into_iter().flat_map(|m| [m.name, m.slug]).collect(),
+        Err(e) => return view::internal_error(tr, &e),
+    };
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    if let Err(problem) = check_new_password(&form.password, &pending.email, &names) {
+        let page = InvitationPage {
+            tr,
+            chrome: None,
+            flash: None,
+            error: Some(
+                match tr.lang {
+                    Lang::De => problem.message_de(),
+                    Lang::En => problem.message_en(),
+                }
+                .to_string(),
+            ),
             token,
             email: pending.email,
             name: form.name,
