@@ -16,6 +16,7 @@ mod privacy;
 mod privacy_audit;
 mod posts_ui;
 mod publishing;
+mod publishing_meta_x_bluesky;
 mod reports;
 mod teams;
 mod settings;
