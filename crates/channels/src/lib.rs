@@ -22,8 +22,6 @@ pub mod whatsapp;
 pub mod x;
 
 #[cfg(feature = "testing")]
-pub mod fake_mastodon;
-#[cfg(feature = "testing")]
 pub mod fake_networks;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -282,11 +282,7 @@ impl Registry {
                 None => None,
             };
             tenants.push(Tenant {
-                publishers: crate::publish_jobs::Publishers::build(
-                    &cfg.networks,
-                    &http,
-                    public_url,
-                ),
+                publishers: crate::publish_jobs::Publishers::build(&cfg.networks, &http),
                 row,
                 directory,
                 settings: s.clone(),

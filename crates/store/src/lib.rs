@@ -7,6 +7,7 @@
 #![allow(clippy::type_complexity)]
 
 mod audit;
+mod bench_fill;
 mod citizens;
 mod concerns;
 mod db;
@@ -34,6 +35,7 @@ mod teams;
 mod throttle;
 
 pub use audit::{truncate_ip, AuditEvent, AuditFilter, AuditRecord, AuditVerdict};
+pub use bench_fill::{BulkCitizen, BulkConcern, BulkMessage, BulkResponse};
 pub use citizens::{CitizenRef, ConsentRecord};
 pub use concerns::{
     FiledMessage, MediaContent, OutboundDraft, OutboundToSend, ReplyRefused, MAX_REPLY_CHARS,

@@ -202,12 +202,7 @@ pub trait Publisher: Send + Sync + std::fmt::Debug {
 
 /// Builds the adapter for one configured channel. `None` for a network whose adapter is not built
 /// yet (its publications stay pending with a "not connected" note).
-/// `public_url` is this server's public address: Instagram fetches the images from it.
-pub fn publisher(
-    config: &NetworkConfig,
-    http: reqwest::Client,
-    public_url: &str,
-) -> Option<Arc<dyn Publisher>> {
+pub fn publisher(config: &NetworkConfig, http: reqwest::Client) -> Option<Arc<dyn Publisher>> {
     match config {
         NetworkConfig::Bluesky(c) => Some(Arc::new(crate::bluesky::BlueskyClient::from_config(
             c, http,
@@ -219,7 +214,6 @@ pub fn publisher(
             c,
             http,
             crate::staging::shared(),
-            public_url,
         ))),
         NetworkConfig::X(c) => Some(Arc::new(crate::x::XClient::new(c, http))),
         NetworkConfig::Mastodon(c) => Some(Arc::new(mastodon::MastodonPublisher::new(http, c))),

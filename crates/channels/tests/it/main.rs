@@ -4,7 +4,6 @@
 mod bluesky;
 mod contract;
 mod fake;
-mod mastodon_publish;
 mod meta_publish;
 mod publish_images;
 mod telegram;

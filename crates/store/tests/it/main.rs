@@ -3,6 +3,7 @@
 
 mod audit;
 mod backends;
+mod bench_fill;
 mod conformance;
 mod keys;
 mod posts;

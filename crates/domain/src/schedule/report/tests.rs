@@ -59,7 +59,6 @@ fn sample(
 ) -> ResponseSample {
     ResponseSample {
         channel: channel.into(),
-        team: None,
         started,
         due,
         first_response,
