@@ -7,6 +7,7 @@ mod bench_fill;
 mod conformance;
 mod keys;
 mod posts;
+mod publications;
 mod response_times;
 mod security;
 mod teams;
