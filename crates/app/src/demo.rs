@@ -83,6 +83,7 @@ pub fn demo_config(data_dir: PathBuf, listen: &str, platform_base: &str) -> Conf
             instagram: None,
             x: None,
             telegram_channel: None,
+            oidc: None,
         }],
     }
 }

@@ -767,11 +767,10 @@ fn x_answer(
 }
 
 /// Serves a [`StagedMedia`] store at `/medien/{token}` the way the web server does, for tests of
-/// the channels crate alone. Sets the store's public base to this server and returns it.
+/// the channels crate alone. Returns the server's base URL (the public URL to give the adapter).
 pub async fn serve_staged(store: Arc<StagedMedia>) -> std::io::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    store.set_public_base(&base);
     let app = axum::Router::new()
         .route(
             "/medien/{token}",

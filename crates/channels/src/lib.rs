@@ -22,6 +22,8 @@ pub mod whatsapp;
 pub mod x;
 
 #[cfg(feature = "testing")]
+pub mod fake_mastodon;
+#[cfg(feature = "testing")]
 pub mod fake_networks;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -1,6 +1,6 @@
 //! Images handed to a platform by URL (Instagram fetches them itself): kept in memory under an unguessable token for as long as publishing takes, then gone.
 //!
-//! The web server serves [`StagedMedia::get`] at `{public_url}/medien/{token}` without cookies;
+//! The web server serves [`StagedMedia::get`] at `{public_url}/medien/{token}` ([`url`]) without cookies;
 //! the Instagram adapter stages the images before creating its containers and withdraws them
 //! right after `media_publish` (or when it gives up). Whatever is left expires after
 //! [`DEFAULT_TTL`], so a crash never leaves an image reachable for long.
@@ -25,19 +25,21 @@ pub struct StagedImage {
     expires: Instant,
 }
 
-/// The images currently staged, and the public base URL they are reachable under.
+/// The images currently staged.
 #[derive(Default)]
 pub struct StagedMedia {
     images: Mutex<HashMap<String, StagedImage>>,
-    public_base: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for StagedMedia {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StagedMedia")
-            .field("public_base", &self.public_base())
-            .finish_non_exhaustive()
+        f.debug_struct("StagedMedia").finish_non_exhaustive()
     }
+}
+
+/// The public URL of a staged image on the server at `public_url`.
+pub fn url(public_url: &str, token: &str) -> String {
+    format!("{}{PATH_PREFIX}{token}", public_url.trim_end_matches('/'))
 }
 
 /// The store shared by the web server and the adapters of this process.
@@ -49,19 +51,6 @@ pub fn shared() -> Arc<StagedMedia> {
 }
 
 impl StagedMedia {
-    /// Sets the public URL of this server (`public_url` from the configuration).
-    pub fn set_public_base(&self, url: &str) {
-        *self.public_base.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some(url.trim_end_matches('/').to_string());
-    }
-
-    pub fn public_base(&self) -> Option<String> {
-        self.public_base
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
     /// Stages an image for `ttl`; returns its token (256 random bits, URL-safe).
     pub fn stage(&self, bytes: Vec<u8>, mime: &str, ttl: Duration) -> String {
         let mut raw = [0u8; 32];
@@ -79,11 +68,6 @@ impl StagedMedia {
             },
         );
         token
-    }
-
-    /// The public URL of a staged image, if the public base is known.
-    pub fn url(&self, token: &str) -> Option<String> {
-        Some(format!("{}{PATH_PREFIX}{token}", self.public_base()?))
     }
 
     /// The image for `token`, unless it was withdrawn or has expired.
@@ -112,14 +96,12 @@ mod tests {
     #[test]
     fn staged_images_are_reachable_until_withdrawn_or_expired() {
         let store = StagedMedia::default();
-        assert_eq!(store.url("x"), None, "no public base yet");
-        store.set_public_base("https://rathaus.example/");
         let a = store.stage(b"png".to_vec(), "image/png", DEFAULT_TTL);
         let b = store.stage(b"jpg".to_vec(), "image/jpeg", Duration::from_millis(0));
         assert_ne!(a, b);
         assert_eq!(a.len(), 43, "256 bits, base64url");
         assert_eq!(
-            store.url(&a).unwrap(),
+            url("https://rathaus.example/", &a),
             format!("https://rathaus.example/medien/{a}")
         );
         assert_eq!(store.get(&a).unwrap().bytes.as_slice(), b"png");

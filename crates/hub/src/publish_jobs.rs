@@ -10,8 +10,7 @@ use std::sync::Arc;
 
 use rand::Rng as _;
 use rathaus_channels::publish::{
-    publisher, Lookup, NetworkConfig, OutgoingPost, PostImage, PublishError, Publisher,
-    RemotePost,
+    publisher, Lookup, NetworkConfig, OutgoingPost, PostImage, PublishError, Publisher, RemotePost,
 };
 use rathaus_domain::publishing::{ChannelTarget, Composition, PublishKind};
 use rathaus_domain::Backoff;
@@ -49,12 +48,17 @@ pub struct Publishers(Vec<PublishChannel>);
 
 impl Publishers {
     /// Adapters for every configured channel whose network has one; the others stay "not connected".
-    pub fn build(configs: &[NetworkConfig], http: &reqwest::Client) -> Publishers {
+    /// `public_url`: this server's public address (Instagram fetches images from it).
+    pub fn build(
+        configs: &[NetworkConfig],
+        http: &reqwest::Client,
+        public_url: &str,
+    ) -> Publishers {
         Publishers(
             configs
                 .iter()
                 .filter_map(|c| {
-                    publisher(c, http.clone()).map(|p| PublishChannel {
+                    publisher(c, http.clone(), public_url).map(|p| PublishChannel {
                         name: c.name(),
                         kind: c.kind(),
                         publisher: p,
@@ -137,7 +141,10 @@ async fn outgoing(
         .await
         .map_err(|e| e.to_string())?
         .ok_or("post is gone")?;
-    let images = store.post_images(post_id).await.map_err(|e| e.to_string())?;
+    let images = store
+        .post_images(post_id)
+        .await
+        .map_err(|e| e.to_string())?;
     let bytes = store
         .post_image_bytes(post_id)
         .await
@@ -184,8 +191,9 @@ fn retry_delay(err: &PublishError, attempts: i64, backoff: &Backoff, jitter: f64
         }
         PublishError::Retryable { retry_after_ms, .. } => (!backoff.gives_up_after(attempt))
             .then(|| backoff.delay_ms(attempt, jitter, *retry_after_ms)),
-        PublishError::UnknownOutcome { .. } => (!backoff.gives_up_after(attempt))
-            .then(|| backoff.delay_ms(attempt, jitter, None)),
+        PublishError::UnknownOutcome { .. } => {
+            (!backoff.gives_up_after(attempt)).then(|| backoff.delay_ms(attempt, jitter, None))
+        }
         PublishError::Permanent { .. } | PublishError::Unsupported { .. } => None,
     }
 }
@@ -308,9 +316,20 @@ async fn publish(
         let same_key_is_safe = caps.idempotency_window_ms.is_some_and(|w| age < w);
         if !same_key_is_safe {
             if !caps.lookup {
-                tracing::warn!(post = post_id, channel = name, "publication outcome unknown; left for a person to check");
-                return conclude(store, tenant, post_id, name, st::UNKNOWN, Some(OUTCOME_UNCLEAR))
-                    .await;
+                tracing::warn!(
+                    post = post_id,
+                    channel = name,
+                    "publication outcome unknown; left for a person to check"
+                );
+                return conclude(
+                    store,
+                    tenant,
+                    post_id,
+                    name,
+                    st::UNKNOWN,
+                    Some(OUTCOME_UNCLEAR),
+                )
+                .await;
             }
             let probe = outgoing(
                 store,
@@ -322,7 +341,9 @@ async fn publish(
             )
             .await?;
             match channel.publisher.find_existing(&probe).await {
-                Ok(Lookup::Found(remote)) => return record_published(store, tenant, state, &remote).await,
+                Ok(Lookup::Found(remote)) => {
+                    return record_published(store, tenant, state, &remote).await
+                }
                 Ok(Lookup::NotFound) => {}
                 Err(e) => {
                     return Ok(match retry_delay(&e, job.attempts, backoff, jitter) {
@@ -331,8 +352,15 @@ async fn publish(
                             reason: e.to_string(),
                         },
                         None => {
-                            conclude(store, tenant, post_id, name, st::UNKNOWN, Some(OUTCOME_UNCLEAR))
-                                .await?
+                            conclude(
+                                store,
+                                tenant,
+                                post_id,
+                                name,
+                                st::UNKNOWN,
+                                Some(OUTCOME_UNCLEAR),
+                            )
+                            .await?
                         }
                     })
                 }
@@ -397,7 +425,15 @@ async fn after_failure(
     let Some(delay_ms) = retry_delay(err, job.attempts, backoff, jitter) else {
         return match err {
             PublishError::UnknownOutcome { .. } => {
-                conclude(store, tenant, post_id, name, st::UNKNOWN, Some(OUTCOME_UNCLEAR)).await
+                conclude(
+                    store,
+                    tenant,
+                    post_id,
+                    name,
+                    st::UNKNOWN,
+                    Some(OUTCOME_UNCLEAR),
+                )
+                .await
             }
             PublishError::Permanent { message } | PublishError::Unsupported { message } => {
                 conclude(store, tenant, post_id, name, st::FAILED, Some(message)).await

@@ -13,7 +13,12 @@ use crate::Tenant;
 fn is_out(status: &str) -> bool {
     matches!(
         PostStatus::parse(status),
-        Some(PostStatus::Publishing | PostStatus::Published | PostStatus::PartlyFailed | PostStatus::Failed)
+        Some(
+            PostStatus::Publishing
+                | PostStatus::Published
+                | PostStatus::PartlyFailed
+                | PostStatus::Failed
+        )
     )
 }
 
@@ -81,8 +86,12 @@ pub async fn withdraw(
     }
     store
         .audit(
-            AuditEvent::new(Some(tenant.row.id), format!("staff:{actor_id}"), "post.withdraw")
-                .target(format!("post:{id}")),
+            AuditEvent::new(
+                Some(tenant.row.id),
+                format!("staff:{actor_id}"),
+                "post.withdraw",
+            )
+            .target(format!("post:{id}")),
             now,
         )
         .await?;

@@ -282,7 +282,11 @@ impl Registry {
                 None => None,
             };
             tenants.push(Tenant {
-                publishers: crate::publish_jobs::Publishers::build(&cfg.networks, &http),
+                publishers: crate::publish_jobs::Publishers::build(
+                    &cfg.networks,
+                    &http,
+                    public_url,
+                ),
                 row,
                 directory,
                 settings: s.clone(),

@@ -42,7 +42,8 @@ pub struct AttemptStarted {
     pub attempts: i64,
 }
 
-const STATE_COLUMNS: &str = "post_id, channel, kind, status, url, error, remote_id, idempotency_key, \
+const STATE_COLUMNS: &str =
+    "post_id, channel, kind, status, url, error, remote_id, idempotency_key, \
      first_attempt_at, attempts, note, published_at, updated_at";
 
 type StateRow = (

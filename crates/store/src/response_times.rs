@@ -8,6 +8,9 @@ use crate::db::{read, write_tx};
 use crate::inbox::ConcernSummary;
 use crate::{Result, Store, StoreError};
 
+/// One stored measurement: channel name, team name, started, due, first response, slot start.
+type SampleRow = (String, Option<String>, i64, i64, Option<i64>, Option<i64>);
+
 /// The promise made for a citizen's message, as the hub computed it from the municipality's schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PromiseRecord {
@@ -135,18 +138,19 @@ impl Store {
         Ok(ResponseAlerts { near_due, past_due })
     }
 
-    /// The first-response measurements that started in `[from, to)`, for the report. Only times
-    /// and the channel's name: nothing that names a citizen or a concern.
+    /// The first-response measurements that started in `[from, to)`, for the report. Only times,
+    /// the channel's name and the concern's current team: nothing that names a citizen or a concern.
     pub async fn response_samples(
         &self,
         municipality_id: i64,
         from: i64,
         to: i64,
     ) -> Result<Vec<ResponseSample>> {
-        let rows: Vec<(String, i64, i64, Option<i64>, Option<i64>)> = read!(self.db(), |ex| {
+        let rows: Vec<SampleRow> = read!(self.db(), |ex| {
             sqlx::query_as(
-                "SELECT ch.name, f.started_at, f.due_at, f.first_response_at, f.slot_start \
+                "SELECT ch.name, t.name, f.started_at, f.due_at, f.first_response_at, f.slot_start \
                  FROM first_responses f JOIN channels ch ON ch.id = f.channel_id \
+                 LEFT JOIN concerns c ON c.id = f.concern_id LEFT JOIN teams t ON t.id = c.team_id \
                  WHERE f.municipality_id = $1 AND f.started_at >= $2 AND f.started_at < $3",
             )
             .bind(municipality_id)
@@ -160,9 +164,10 @@ impl Store {
                 .map_err(|e| StoreError::Invalid(format!("time {ms}: {e}")))
         };
         rows.into_iter()
-            .map(|(channel, started, due, first, slot)| {
+            .map(|(channel, team, started, due, first, slot)| {
                 Ok(ResponseSample {
                     channel,
+                    team,
                     started: ts(started)?,
                     due: ts(due)?,
                     first_response: first.map(ts).transpose()?,

@@ -93,7 +93,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::router())
         .merge(ical::router())
         .merge(news::router())
-        .merge(staged_media::router(&state.settings))
+        .merge(staged_media::router())
         // Every routed request passes the route × role matrix before its handler runs.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

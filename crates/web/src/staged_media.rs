@@ -7,11 +7,10 @@ use axum::routing::get;
 use axum::Router;
 use rathaus_channels::staging;
 
-use crate::{AppState, WebSettings};
+use crate::AppState;
 
-/// The route, with the process-wide store told under which public URL it is reachable.
-pub fn router(settings: &WebSettings) -> Router<AppState> {
-    staging::shared().set_public_base(&settings.public_url);
+/// The route; the store is the process-wide one the Instagram adapters stage into.
+pub fn router() -> Router<AppState> {
     Router::new().route("/medien/{token}", get(image))
 }
 

@@ -3,6 +3,7 @@
 
 mod browser;
 mod cli;
+mod config_networks;
 mod consultation;
 mod harness;
 mod messenger_flow;

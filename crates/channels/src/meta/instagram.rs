@@ -16,7 +16,7 @@ use crate::publish::{
     BoxFuture, Capabilities, InstagramConfig, Lookup, OutgoingPost, PublishError, Publisher,
     RemotePost,
 };
-use crate::staging::{StagedMedia, DEFAULT_TTL};
+use crate::staging::{self, StagedMedia, DEFAULT_TTL};
 
 /// Largest image Instagram takes (JPEG only).
 pub const MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
@@ -27,6 +27,8 @@ pub struct InstagramClient {
     graph: Graph,
     user_id: String,
     staging: Arc<StagedMedia>,
+    /// This server's public address, where Instagram fetches the staged images.
+    public_url: String,
     poll_interval: Duration,
     max_polls: u32,
 }
@@ -56,7 +58,12 @@ impl Drop for Staged<'_> {
 }
 
 impl InstagramClient {
-    pub fn new(config: &InstagramConfig, http: reqwest::Client, staging: Arc<StagedMedia>) -> Self {
+    pub fn new(
+        config: &InstagramConfig,
+        http: reqwest::Client,
+        staging: Arc<StagedMedia>,
+        public_url: &str,
+    ) -> Self {
         InstagramClient {
             graph: Graph {
                 http,
@@ -67,6 +74,7 @@ impl InstagramClient {
             },
             user_id: config.user_id.clone(),
             staging,
+            public_url: public_url.trim_end_matches('/').to_string(),
             poll_interval: Duration::from_secs(2),
             max_polls: 30,
         }
@@ -155,7 +163,7 @@ impl InstagramClient {
 
     pub async fn publish(&self, post: &OutgoingPost) -> Result<RemotePost, PublishError> {
         Self::check(post)?;
-        if self.staging.public_base().is_none() {
+        if !(self.public_url.starts_with("https://") || self.public_url.starts_with("http://")) {
             return Err(PublishError::permanent(
                 "Instagram holt die Bilder bei Rathaus ab: public_url muss gesetzt sein",
                 "Instagram fetches the images from Rathaus: public_url must be set",
@@ -171,7 +179,7 @@ impl InstagramClient {
             let token = self
                 .staging
                 .stage(jpeg.bytes.clone(), "image/jpeg", DEFAULT_TTL);
-            let url = self.staging.url(&token).unwrap_or_default();
+            let url = staging::url(&self.public_url, &token);
             staged.tokens.push(token);
             urls.push((url, image.alt.clone()));
         }

@@ -249,7 +249,13 @@ impl MastodonPublisher {
             .text("description", &image.alt);
         // A lost upload answer leaves at most an unattached upload behind, never a post.
         let (status, bytes) = self
-            .call(Method::POST, "/api/v2/media", Body::Form(form), None, "media upload")
+            .call(
+                Method::POST,
+                "/api/v2/media",
+                Body::Form(form),
+                None,
+                "media upload",
+            )
             .await
             .map_err(unknown_is_retryable)?;
         let mut media: Attachment = parse(&bytes, "media upload")?;
@@ -439,7 +445,13 @@ impl Publisher for MastodonPublisher {
                 }
             }
             let (_, bytes) = self
-                .call(Method::GET, "/api/v2/instance", Body::None, None, "instance")
+                .call(
+                    Method::GET,
+                    "/api/v2/instance",
+                    Body::None,
+                    None,
+                    "instance",
+                )
                 .await
                 .ok()?;
             let v: Value = serde_json::from_slice(&bytes).ok()?;

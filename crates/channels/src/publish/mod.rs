@@ -202,7 +202,12 @@ pub trait Publisher: Send + Sync + std::fmt::Debug {
 
 /// Builds the adapter for one configured channel. `None` for a network whose adapter is not built
 /// yet (its publications stay pending with a "not connected" note).
-pub fn publisher(config: &NetworkConfig, http: reqwest::Client) -> Option<Arc<dyn Publisher>> {
+/// `public_url` is this server's public address: Instagram fetches the images from it.
+pub fn publisher(
+    config: &NetworkConfig,
+    http: reqwest::Client,
+    public_url: &str,
+) -> Option<Arc<dyn Publisher>> {
     match config {
         NetworkConfig::Bluesky(c) => Some(Arc::new(crate::bluesky::BlueskyClient::from_config(
             c, http,
@@ -214,6 +219,7 @@ pub fn publisher(config: &NetworkConfig, http: reqwest::Client) -> Option<Arc<dy
             c,
             http,
             crate::staging::shared(),
+            public_url,
         ))),
         NetworkConfig::X(c) => Some(Arc::new(crate::x::XClient::new(c, http))),
         NetworkConfig::Mastodon(c) => Some(Arc::new(mastodon::MastodonPublisher::new(http, c))),

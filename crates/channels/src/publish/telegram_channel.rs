@@ -176,7 +176,11 @@ impl TelegramChannelPublisher {
             .and_then(|e| e.description.clone())
             .map(|d| redact(&d, &self.bot_token))
             .unwrap_or_else(|| format!("HTTP {}", status.as_u16()));
-        tracing::warn!(status = status.as_u16(), method, "telegram channel call failed");
+        tracing::warn!(
+            status = status.as_u16(),
+            method,
+            "telegram channel call failed"
+        );
         Err(match status {
             StatusCode::TOO_MANY_REQUESTS => PublishError::RateLimited {
                 reason: format!("Telegram {method}: {said}"),
@@ -237,7 +241,8 @@ impl TelegramChannelPublisher {
                     .iter()
                     .enumerate()
                     .map(|(i, _)| {
-                        let mut item = json!({ "type": "photo", "media": format!("attach://photo{i}") });
+                        let mut item =
+                            json!({ "type": "photo", "media": format!("attach://photo{i}") });
                         // The album's caption is the first photo's.
                         if i == 0 && !post.text.is_empty() {
                             item["caption"] = json!(post.text);
@@ -257,11 +262,10 @@ impl TelegramChannelPublisher {
                     );
                 }
                 let result = self.call("sendMediaGroup", Request::Form(form)).await?;
-                let messages: Vec<Message> = serde_json::from_value(result).map_err(|_| {
-                    PublishError::UnknownOutcome {
+                let messages: Vec<Message> =
+                    serde_json::from_value(result).map_err(|_| PublishError::UnknownOutcome {
                         reason: "Telegram sendMediaGroup: unreadable answer".into(),
-                    }
-                })?;
+                    })?;
                 if messages.is_empty() {
                     return Err(PublishError::UnknownOutcome {
                         reason: "Telegram sendMediaGroup: no messages in the answer".into(),

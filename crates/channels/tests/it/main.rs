@@ -4,6 +4,7 @@
 mod bluesky;
 mod contract;
 mod fake;
+mod mastodon_publish;
 mod meta_publish;
 mod publish_images;
 mod telegram;

@@ -62,6 +62,7 @@ async fn facebook_posts_text_and_photos_with_alt_text_through_the_publisher_inte
     let page = publisher(
         &NetworkConfig::FacebookPage(fb_config(&fake, GRAPH_TOKEN)),
         http(),
+        "http://127.0.0.1",
     )
     .expect("facebook adapter is registered");
     assert!(page.capabilities().lookup && page.capabilities().delete);
@@ -176,8 +177,8 @@ async fn facebook_delete_removes_the_post_and_a_second_delete_is_fine() {
 
 async fn instagram(fake: &FakeNetworks) -> (InstagramClient, Arc<StagedMedia>) {
     let store = Arc::new(StagedMedia::default());
-    serve_staged(store.clone()).await.unwrap();
-    let ig = InstagramClient::new(&ig_config(fake), http(), store.clone())
+    let public_url = serve_staged(store.clone()).await.unwrap();
+    let ig = InstagramClient::new(&ig_config(fake), http(), store.clone(), &public_url)
         .with_polling(Duration::from_millis(10), 20);
     (ig, store)
 }
@@ -255,8 +256,12 @@ async fn instagram_refuses_what_it_cannot_post_before_sending() {
         err.to_string().contains("needs at least one image"),
         "{err}"
     );
-    let unreachable =
-        InstagramClient::new(&ig_config(&fake), http(), Arc::new(StagedMedia::default()));
+    let unreachable = InstagramClient::new(
+        &ig_config(&fake),
+        http(),
+        Arc::new(StagedMedia::default()),
+        "",
+    );
     let err = unreachable
         .publish(&post_with("ig-nobase", "Bild", vec![png(4, 4, 1, "x")]))
         .await
@@ -280,8 +285,8 @@ async fn instagram_refuses_what_it_cannot_post_before_sending() {
 async fn instagram_lost_publish_answer_is_found_by_caption() {
     let fake = FakeNetworks::start().await.unwrap();
     let store = Arc::new(StagedMedia::default());
-    serve_staged(store.clone()).await.unwrap();
-    let ig = InstagramClient::new(&ig_config(&fake), short_http(), store.clone())
+    let public_url = serve_staged(store.clone()).await.unwrap();
+    let ig = InstagramClient::new(&ig_config(&fake), short_http(), store.clone(), &public_url)
         .with_polling(Duration::from_millis(10), 5);
     let post = post_with(
         "ig-lost",
@@ -304,8 +309,8 @@ async fn instagram_lost_publish_answer_is_found_by_caption() {
 async fn instagram_image_it_cannot_fetch_is_a_plain_error() {
     let fake = FakeNetworks::start().await.unwrap();
     let store = Arc::new(StagedMedia::default());
-    store.set_public_base(&crate::dead_base_url().await);
-    let ig = InstagramClient::new(&ig_config(&fake), http(), store)
+    let dead = crate::dead_base_url().await;
+    let ig = InstagramClient::new(&ig_config(&fake), http(), store, &dead)
         .with_polling(Duration::from_millis(10), 5);
     let err = ig
         .publish(&post_with(

@@ -20,8 +20,12 @@ fn http() -> reqwest::Client {
 #[tokio::test]
 async fn x_posts_text_with_images_and_their_alt_text_through_the_publisher_interface() {
     let fake = FakeNetworks::start().await.unwrap();
-    let x = publisher(&NetworkConfig::X(config(&fake, X_TOKEN)), http())
-        .expect("x adapter is registered");
+    let x = publisher(
+        &NetworkConfig::X(config(&fake, X_TOKEN)),
+        http(),
+        "http://127.0.0.1",
+    )
+    .expect("x adapter is registered");
     let remote = x
         .publish(&post_with(
             "x-1",

@@ -27,6 +27,8 @@ use super::office_hours::OfficeHours;
 pub struct ResponseSample {
     /// The channel's name (as configured).
     pub channel: String,
+    /// The name of the concern's team (its team now), if it has one.
+    pub team: Option<String>,
     /// The citizen's first message awaiting an answer.
     pub started: Timestamp,
     /// When the first answer was due under the promise made at `started`.
@@ -63,6 +65,14 @@ pub struct ChannelStats {
     pub stats: ResponseStats,
 }
 
+/// The figures of one team; `team` is null for concerns without a team.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TeamStats {
+    pub team: Option<String>,
+    #[serde(flatten)]
+    pub stats: ResponseStats,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MonthStats {
     /// "2026-12", in the municipality's time zone.
@@ -81,8 +91,8 @@ pub struct SlotStats {
     pub stats: ResponseStats,
 }
 
-/// The response-time report for `from..=to` (local dates). There is no split by team: Rathaus has
-/// no teams yet.
+/// The response-time report for `from..=to` (local dates), also split by channel, by the concerns'
+/// current team, by month and by consultation slot.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResponseTimeReport {
     /// "YYYY-MM-DD", inclusive.
@@ -95,6 +105,8 @@ pub struct ResponseTimeReport {
     #[serde(flatten)]
     pub totals: ResponseStats,
     pub by_channel: Vec<ChannelStats>,
+    /// Teams by name, then concerns without a team; empty when no concern of the period has a team.
+    pub by_team: Vec<TeamStats>,
     pub by_month: Vec<MonthStats>,
     pub by_slot: Vec<SlotStats>,
 }
@@ -244,18 +256,26 @@ pub fn response_time_report(
     let tz = &office.timezone;
     let mut total = Group::default();
     let mut channels: BTreeMap<&str, Group> = BTreeMap::new();
+    let mut teams: BTreeMap<&str, Group> = BTreeMap::new();
+    let mut no_team = Group::default();
     let mut months: BTreeMap<String, Group> = BTreeMap::new();
     let mut slots: BTreeMap<Timestamp, Group> = BTreeMap::new();
     for s in samples {
         let m = measure(s, office_ref, now);
         total.add(&m);
         channels.entry(&s.channel).or_default().add(&m);
+        match &s.team {
+            Some(t) => teams.entry(t).or_default().add(&m),
+            None => no_team.add(&m),
+        }
         let month = s.started.to_zoned(tz.clone()).strftime("%Y-%m").to_string();
         months.entry(month).or_default().add(&m);
         if let Some(start) = s.slot_start {
             slots.entry(start).or_default().add(&m);
         }
     }
+    // A town without teams gets no team split (it would only repeat the totals).
+    let has_teams = !teams.is_empty();
     ResponseTimeReport {
         from: from.to_string(),
         to: to.to_string(),
@@ -268,6 +288,17 @@ pub fn response_time_report(
                 channel: channel.to_string(),
                 stats: g.stats(configured),
             })
+            .collect(),
+        by_team: teams
+            .into_iter()
+            .map(|(team, g)| TeamStats {
+                team: Some(team.to_string()),
+                stats: g.stats(configured),
+            })
+            .chain((has_teams && no_team.concerns > 0).then(|| TeamStats {
+                team: None,
+                stats: no_team.stats(configured),
+            }))
             .collect(),
         by_month: months
             .into_iter()
@@ -311,6 +342,9 @@ impl ResponseTimeReport {
         row(&mut out, "total", "all", &self.totals);
         for c in &self.by_channel {
             row(&mut out, "channel", &c.channel, &c.stats);
+        }
+        for t in &self.by_team {
+            row(&mut out, "team", t.team.as_deref().unwrap_or(""), &t.stats);
         }
         for m in &self.by_month {
             row(&mut out, "month", &m.month, &m.stats);

@@ -168,7 +168,9 @@ pub fn state_matches(expected: &str, returned: &str) -> bool {
 /// The discovery document is fetched again after this long.
 const DISCOVERY_TTL: Duration = Duration::from_secs(60 * 60);
 /// An unknown key id refetches the key set at most this often (a signing-key rotation at the provider).
-const JWKS_REFETCH_MIN: Duration = Duration::from_secs(30);
+/// ID tokens come from the provider's own token endpoint, so this only guards against a provider that
+/// keeps naming keys it does not publish.
+const JWKS_REFETCH_MIN: Duration = Duration::from_secs(5);
 
 struct Discovered {
     metadata: CoreProviderMetadata,

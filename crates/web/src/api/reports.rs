@@ -51,6 +51,14 @@ pub struct ChannelStats {
     pub stats: ResponseStats,
 }
 
+/// One team's figures; `team` is null for concerns without a team (counted by their current team).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamStats {
+    pub team: Option<String>,
+    #[serde(flatten)]
+    pub stats: ResponseStats,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MonthStats {
     /// `YYYY-MM` in the municipality's time zone.
@@ -82,6 +90,7 @@ pub struct ResponseTimeReport {
     #[serde(flatten)]
     pub totals: ResponseStats,
     pub by_channel: Vec<ChannelStats>,
+    pub by_team: Vec<TeamStats>,
     pub by_month: Vec<MonthStats>,
     pub by_slot: Vec<SlotStats>,
 }

@@ -33,8 +33,11 @@ pub struct ReportView {
     pub figures: Vec<Figure>,
     pub month_chart: String,
     pub channel_chart: String,
+    pub team_chart: String,
     pub months: Vec<TableRow>,
     pub channels: Vec<TableRow>,
+    /// Empty when the municipality has no teams in the period's concerns.
+    pub teams: Vec<TableRow>,
     pub slots: Vec<TableRow>,
 }
 
@@ -177,6 +180,21 @@ impl ReportView {
                 value_text: share_words(c.stats.share_target_met, lang),
             })
             .collect();
+        let team_name = |t: &Option<String>| {
+            t.clone()
+                .unwrap_or_else(|| tr.t("reports.no_team").to_string())
+        };
+        let team_bars: Vec<Bar> = r
+            .by_team
+            .iter()
+            .map(|t| Bar {
+                label: team_name(&t.team),
+                value: t.stats.share_target_met.unwrap_or(0.0) * 100.0,
+                value_text: share_words(t.stats.share_target_met, lang),
+            })
+            .collect();
+        // Without any team, the split says nothing the totals do not.
+        let has_teams = r.by_team.iter().any(|t| t.team.is_some());
         ReportView {
             empty: t.concerns == 0,
             office_configured: r.office_hours_configured,
@@ -195,6 +213,21 @@ impl ReportView {
                 &channel_bars,
                 100.0,
             ),
+            team_chart: bar_chart(
+                "chart-teams",
+                tr.t("reports.chart_teams"),
+                tr.t("reports.chart_teams_desc"),
+                &team_bars,
+                100.0,
+            ),
+            teams: if has_teams {
+                r.by_team
+                    .iter()
+                    .map(|t| row(team_name(&t.team), &t.stats, lang))
+                    .collect()
+            } else {
+                Vec::new()
+            },
             months: r
                 .by_month
                 .iter()

@@ -5,6 +5,7 @@ mod posts;
 mod privacy;
 mod schedule;
 mod security;
+mod settings;
 mod sso;
 
 /// A UI language. German is the default for everyone; English is chosen per staff member.
@@ -232,6 +233,7 @@ fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static 
         .chain(admin::TABLE.iter())
         .chain(sso::TABLE.iter())
         .chain(posts::TABLE.iter())
+        .chain(settings::TABLE.iter())
 }
 
 /// A language handle for templates: `{{ tr.t("inbox.title") }}`.

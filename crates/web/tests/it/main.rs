@@ -16,6 +16,8 @@ mod privacy;
 mod privacy_audit;
 mod posts_ui;
 mod publishing;
+mod publishing_meta_x_bluesky;
+mod publishing_networks;
 mod reports;
 mod teams;
 mod settings;

@@ -50,6 +50,12 @@ async fn ics(app: &App) -> String {
 async fn consultation_hours_edited_in_the_ui_are_in_the_ical_feed_at_once_and_audited() {
     let app = start().await;
     let cookie = admin(&app).await;
+    let (_, landing) = app.get_page(&cookie, "/admin").await;
+    assert!(
+        landing.contains("href=\"/admin/einstellungen\""),
+        "{landing}"
+    );
+    assert!(landing.contains("href=\"/admin/kanaele\""));
     assert!(!ics(&app).await.contains("BEGIN:VEVENT"));
 
     let (status, page) = app
@@ -396,4 +402,51 @@ async fn channel_credentials_are_sealed_shown_as_last_four_and_take_effect() {
         .await;
     assert_eq!(res.status().as_u16(), 422);
     assert_eq!(app.store.channel_secrets().await.unwrap().len(), 2);
+}
+
+/// Headless Chromium with axe-core (WCAG 2.1 AA) on desktop and phone widths, on every settings page,
+/// including a section that shows refusals and the credentials page with a credential set.
+#[tokio::test]
+async fn settings_pages_pass_axe_and_fit_a_phone() {
+    let Some(dir) = crate::browser::e2e_dir() else {
+        return;
+    };
+    let app = start().await;
+    let cookie = admin(&app).await;
+    let field = format!("{}.access_token", app.channel_a);
+    app.post_form(
+        &cookie,
+        "/admin/kanaele",
+        &[(field.as_str(), "EAAG-token-1234")],
+    )
+    .await;
+    app.post_form(
+        &cookie,
+        "/admin/einstellungen/sprechstunden",
+        &[
+            ("h0.name", "Sprechstunde"),
+            ("h0.channels", "whatsapp"),
+            ("h0.rule", "FREQ=WEEKLY;BYDAY=TU"),
+            ("h0.start", "14:00"),
+            ("h0.end", "18:00"),
+            ("h0.run_on_holidays", "on"),
+        ],
+    )
+    .await;
+    let (name, value) = cookie.split_once('=').unwrap();
+    let mut args = vec![app.base.clone(), name.to_string(), value.to_string()];
+    args.extend(
+        [
+            "/admin/einstellungen",
+            "/admin/einstellungen/oeffnungszeiten",
+            "/admin/einstellungen/sprechstunden?msg=saved",
+            "/admin/einstellungen/antwortzeiten",
+            "/admin/einstellungen/texte",
+            "/admin/einstellungen/schluesselwoerter",
+            "/admin/einstellungen/dokumente",
+            "/admin/kanaele",
+        ]
+        .map(String::from),
+    );
+    crate::browser::assert_clean(&crate::browser::audit(&dir, &args).await);
 }

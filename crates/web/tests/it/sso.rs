@@ -45,7 +45,13 @@ fn tooling() -> Option<PathBuf> {
 
 /// A running `tests-e2e/oidc-provider.mjs`; stopped when dropped.
 struct Provider {
-    _child: tokio::process::Child,
+    child: tokio::process::Child,
+}
+
+impl Provider {
+    async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
 }
 
 fn free_port() -> u16 {
@@ -96,7 +102,7 @@ async fn start_provider(dir: &Path, port: u16, redirect_uri: &str) -> Provider {
     })
     .await;
     assert_eq!(ready, Ok(true), "oidc-provider did not start");
-    Provider { _child: child }
+    Provider { child }
 }
 
 /// The app (Musterstadt with single sign-on) and the provider, wired to each other.
@@ -286,6 +292,33 @@ async fn the_code_is_still_asked_after_the_provider_unless_it_counts_as_second_f
     assert_eq!(seen.get("mfaAsked"), None);
     let final_url = seen["finalUrl"].as_str().unwrap();
     assert!(final_url.ends_with("/inbox"), "{final_url}");
+}
+
+/// The provider starts signing with a new key (here: restarted with a fresh one on the same address):
+/// Rathaus fetches the key set again when an ID token names a key it has not seen.
+#[tokio::test]
+async fn a_new_signing_key_at_the_provider_is_fetched_again() {
+    let Some(dir) = tooling() else { return };
+    let port = free_port();
+    let app = app_with_sso(&format!("http://127.0.0.1:{port}"), false).await;
+    let callback = app.url("/login/oidc/callback");
+    app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+    let provider = start_provider(&dir, port, &callback).await;
+    let seen = browser_login(&dir, &app, "sb@musterstadt.de", None).await;
+    assert!(seen["finalUrl"].as_str().unwrap().ends_with("/inbox"));
+    provider.stop().await;
+
+    let _provider = start_provider(&dir, port, &callback).await;
+    // The key set is fetched again at most every 5 seconds.
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    let seen = browser_login(&dir, &app, "sb@musterstadt.de", None).await;
+    let final_url = seen["finalUrl"].as_str().unwrap();
+    assert!(
+        final_url.ends_with("/inbox"),
+        "{final_url}: {}",
+        seen["mainText"]
+    );
+    assert_eq!(audit_details(&app, "login.ok").await.len(), 2);
 }
 
 /// The start leads to the provider with PKCE (S256), state and nonce; a callback whose state differs

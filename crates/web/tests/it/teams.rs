@@ -410,3 +410,115 @@ async fn the_staff_api_invites_changes_roles_and_keeps_the_last_admin() {
         .iter()
         .all(|e| e.details.as_deref().unwrap_or("").ends_with("(api)")));
 }
+
+/// 2025-03-03 09:00 in Berlin (CET, UTC+1).
+const MON: i64 = 1_740_988_800_000;
+
+#[tokio::test]
+async fn the_response_time_report_is_split_by_team() {
+    use crate::consultation::{file_promised, MIN_MS};
+    use crate::harness::HOUR_MS;
+    let app = start().await;
+    let staff = app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+    let bau = app
+        .store
+        .create_team(app.a, "Bauamt", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    // Answered after 10 and 30 minutes (Bauamt), after 2 hours and never (no team); all due in 1 hour.
+    for (i, (answer_min, team)) in [
+        (Some(10), Some(bau)),
+        (Some(30), Some(bau)),
+        (Some(120), None),
+        (None, None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let c = app.citizen(app.a, &format!("491730000000{i}")).await;
+        let at = MON + i as i64 * HOUR_MS * 24;
+        let id = file_promised(
+            &app,
+            &c.0,
+            &format!("t{i}"),
+            at,
+            at + 45 * MIN_MS,
+            at + HOUR_MS,
+        )
+        .await;
+        app.store
+            .set_concern_team(app.a, id, team)
+            .await
+            .unwrap()
+            .unwrap();
+        if let Some(m) = answer_min {
+            app.store
+                .queue_reply(app.a, id, staff, "Antwort", at + m * MIN_MS)
+                .await
+                .unwrap()
+                .unwrap();
+        }
+    }
+    let token = app
+        .api_token(app.a, "leser@musterstadt.de", Role::Viewer)
+        .await;
+    let period = "from=2025-03-01&to=2025-03-31";
+    let (status, r) = app
+        .api_get(&token, &format!("/api/v1/reports/response-times?{period}"))
+        .await;
+    assert_eq!(status, 200, "{r}");
+    let by_team = r["by_team"].as_array().unwrap();
+    assert_eq!(by_team.len(), 2, "{r}");
+    assert_eq!(by_team[0]["team"], "Bauamt");
+    assert_eq!(
+        (
+            by_team[0]["concerns"].as_i64(),
+            by_team[0]["answered"].as_i64()
+        ),
+        (Some(2), Some(2))
+    );
+    // Nearest rank over 600 and 1800 s; both within the hour.
+    assert_eq!(by_team[0]["first_response_median_s"], 600);
+    assert_eq!(by_team[0]["first_response_p90_s"], 1800);
+    assert_eq!(by_team[0]["share_target_met"], 1.0);
+    assert!(by_team[1]["team"].is_null());
+    assert_eq!(
+        (
+            by_team[1]["concerns"].as_i64(),
+            by_team[1]["answered"].as_i64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(by_team[1]["share_target_met"], 0.0);
+    // Totals are unchanged by the split.
+    assert_eq!(r["concerns"], 4);
+
+    let res = app
+        .http
+        .get(app.url(&format!(
+            "/api/v1/reports/response-times?{period}&format=csv"
+        )))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let csv = res.text().await.unwrap();
+    assert!(
+        csv.contains("\r\nteam,Bauamt,2,2,600,1800,,,,,1.0000\r\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\r\nteam,,2,1,7200,7200,,,,,0.0000\r\n"),
+        "{csv}"
+    );
+
+    app.staff(app.a, "leser@musterstadt.de", Role::Viewer).await;
+    let cookie = app.login("leser@musterstadt.de").await;
+    let (status, page) = app.get_page(&cookie, &format!("/berichte?{period}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Nach Team") && page.contains("ohne Team") && page.contains("chart-teams"),
+        "{page}"
+    );
+}

@@ -59,6 +59,7 @@ fn sample(
 ) -> ResponseSample {
     ResponseSample {
         channel: channel.into(),
+        team: None,
         started,
         due,
         first_response,

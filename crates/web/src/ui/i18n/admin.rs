@@ -6,6 +6,15 @@ pub(super) const TABLE: &[(&str, &str, &str)] = &[
     ("concern.no_team", "kein Team", "no team"),
     ("concern.move_team", "Team ändern", "Change team"),
     ("concern.flash_team_moved", "Das Team des Anliegens ist geändert.", "The concern's team is changed."),
+    ("reports.by_team", "Nach Team", "By team"),
+    ("reports.col_team", "Team", "Team"),
+    ("reports.no_team", "ohne Team", "no team"),
+    ("reports.chart_teams", "Zusage eingehalten pro Team", "Promise kept per team"),
+    (
+        "reports.chart_teams_desc",
+        "Anteil der Anliegen, die in der zugesagten Zeit eine erste Antwort bekamen, je Team (nach dem heutigen Team des Anliegens). Die Zahlen stehen auch in der Tabelle daneben.",
+        "Share of concerns that got a first answer within the promised time, per team (by the concern's current team). The figures are also in the table beside it.",
+    ),
     ("nav.admin", "Verwaltung", "Administration"),
     ("admin.title", "Verwaltung", "Administration"),
     (
