@@ -204,27 +204,42 @@ impl RegistryHandle {
     }
 
     /// Compares the configuration file's settings with those seen at the last start and writes
-    /// `config.file_changed` to the audit log when they differ (or on the first start). Returns
-    /// whether an entry was written. Secrets enter the fingerprint only through a hash.
-    pub async fn audit_file_change(&self, now: i64) -> Result<bool, RegistryError> {
+    /// `config.file_changed` to the audit log of each municipality whose part of the file differs
+    /// (or appears for the first time). Returns how many entries were written. Secrets enter the
+    /// fingerprint only through a hash.
+    pub async fn audit_file_change(&self, now: i64) -> Result<usize, RegistryError> {
         let Some(source) = &self.inner.source else {
-            return Ok(false);
+            return Ok(0);
         };
-        let hash = settings::file_fingerprint(&source.configs);
-        let details = match source.store.record_config_file_hash(&hash).await? {
-            Some(before) if before == hash => return Ok(false),
-            Some(_) => "Konfigurationsdatei geändert / configuration file changed since the last start",
-            None => "Konfigurationsdatei zum ersten Mal gelesen / configuration file read for the first time",
-        };
-        source
+        let seen = settings::file_fingerprints(&source.configs);
+        let text = serde_json::to_string(&seen).unwrap_or_default();
+        let before: std::collections::BTreeMap<String, String> = source
             .store
-            .audit(
-                rathaus_store::AuditEvent::new(None, "system", "config.file_changed")
-                    .details(details),
-                now,
-            )
-            .await?;
-        Ok(true)
+            .record_config_file_hash(&text)
+            .await?
+            .and_then(|b| serde_json::from_str(&b).ok())
+            .unwrap_or_default();
+        let registry = self.current();
+        let mut written = 0;
+        for (slug, hash) in &seen {
+            let details = match before.get(slug) {
+                Some(b) if b == hash => continue,
+                Some(_) => "Konfigurationsdatei geändert / configuration file changed since the last start",
+                None => "Konfigurationsdatei zum ersten Mal gelesen / configuration file read for the first time",
+            };
+            let municipality = registry.tenant_by_slug(slug).map(|t| t.row.id);
+            source
+                .store
+                .audit(
+                    rathaus_store::AuditEvent::new(municipality, "system", "config.file_changed")
+                        .target(format!("municipality:{slug}"))
+                        .details(details),
+                    now,
+                )
+                .await?;
+            written += 1;
+        }
+        Ok(written)
     }
 
     /// Keeps a process without a worker (a web-only instance) current: checks the settings version

@@ -218,34 +218,38 @@ pub fn secret_names(kind: ChannelKind) -> &'static [&'static str] {
     }
 }
 
-/// A stable fingerprint of the configuration file's effective settings and channels (secrets
-/// included only as a keyed hash input, never stored), to notice that the file changed between starts.
-pub fn file_fingerprint(file: &[TenantConfig]) -> String {
-    let mut text = String::new();
-    for cfg in file {
-        text.push_str(&serde_json::to_string(&cfg.settings).unwrap_or_default());
-        for w in &cfg.whatsapp {
-            text.push_str(&format!(
-                "|wa:{}:{}:{}:{}:{}:{}:{}",
-                w.name,
-                w.phone_number_id,
-                w.api_base,
-                w.api_version,
-                rathaus_crypto::sha256_hex(w.verify_token.as_bytes()),
-                rathaus_crypto::sha256_hex(w.app_secret.as_bytes()),
-                rathaus_crypto::sha256_hex(w.access_token.as_bytes()),
-            ));
-        }
-        for t in &cfg.telegram {
-            text.push_str(&format!(
-                "|tg:{}:{}:{}:{}",
-                t.name,
-                t.api_base,
-                rathaus_crypto::sha256_hex(t.bot_token.as_bytes()),
-                rathaus_crypto::sha256_hex(t.webhook_secret.as_bytes()),
-            ));
-        }
-        text.push('\n');
-    }
-    rathaus_crypto::sha256_hex(text.as_bytes())
+/// A stable fingerprint per municipality (by slug) of the configuration file's settings and channels,
+/// to notice that the file changed between starts. Secrets enter only through a hash, and only the
+/// fingerprint is stored.
+pub fn file_fingerprints(file: &[TenantConfig]) -> std::collections::BTreeMap<String, String> {
+    let hash = |s: &str| rathaus_crypto::sha256_hex(s.as_bytes());
+    file.iter()
+        .map(|cfg| {
+            let mut text = serde_json::to_string(&cfg.settings).unwrap_or_default();
+            for w in &cfg.whatsapp {
+                text.push_str(&format!(
+                    "|wa:{}:{}:{}:{}:{}:{}:{}:{:?}",
+                    w.name,
+                    w.phone_number_id,
+                    w.api_base,
+                    w.api_version,
+                    hash(&w.verify_token),
+                    hash(&w.app_secret),
+                    hash(&w.access_token),
+                    w.display_phone_number,
+                ));
+            }
+            for t in &cfg.telegram {
+                text.push_str(&format!(
+                    "|tg:{}:{}:{}:{}:{:?}",
+                    t.name,
+                    t.api_base,
+                    hash(&t.bot_token),
+                    hash(&t.webhook_secret),
+                    t.public_username,
+                ));
+            }
+            (cfg.settings.slug.clone(), hash(&text))
+        })
+        .collect()
 }

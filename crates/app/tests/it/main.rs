@@ -9,3 +9,4 @@ mod harness;
 mod messenger_flow;
 mod privacy;
 mod scale_out;
+mod settings_live;
