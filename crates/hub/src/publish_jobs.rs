@@ -6,13 +6,15 @@
 //! repeating with the same key inside the platform's idempotency window, else looking the post up,
 //! else leaving it `unknown` for a person to check. Nothing is ever sent blindly a second time.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rand::Rng as _;
 use rathaus_channels::publish::{
     publisher, Lookup, NetworkConfig, OutgoingPost, PostImage, PublishError, Publisher, RemotePost,
 };
-use rathaus_domain::publishing::{ChannelTarget, Composition, PublishKind};
+use rathaus_domain::publishing::{ChannelTarget, Composition, MastodonLimits, PublishKind};
 use rathaus_domain::Backoff;
 use rathaus_store::{
     now_ms, publication_status as st, ClaimedJob, JobKind, PublicationState, Store, StoreError,
@@ -80,6 +82,28 @@ impl Publishers {
     pub fn iter(&self) -> impl Iterator<Item = &PublishChannel> {
         self.0.iter()
     }
+}
+
+/// The character limit each Mastodon channel's instance reports (`/api/v2/instance`, remembered
+/// for an hour), for the composer's checks; an instance that does not answer within two seconds
+/// keeps the stock limits.
+pub async fn mastodon_limits(
+    tenant: &Tenant,
+    networks: &[ChannelTarget],
+) -> BTreeMap<String, MastodonLimits> {
+    let mut out = BTreeMap::new();
+    for n in networks.iter().filter(|n| n.kind == PublishKind::Mastodon) {
+        let Some(channel) = tenant.publishers.get(&n.name) else {
+            continue;
+        };
+        let asked =
+            tokio::time::timeout(Duration::from_secs(2), channel.publisher.max_characters()).await;
+        if let Ok(Some(max)) = asked {
+            let max = usize::try_from(max).unwrap_or(usize::MAX);
+            out.insert(n.name.clone(), MastodonLimits::with_max_characters(max));
+        }
+    }
+    out
 }
 
 /// What a job does on its channel.

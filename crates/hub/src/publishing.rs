@@ -11,8 +11,8 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use rathaus_domain::publishing::workflow::resolve_publish_at;
 use rathaus_domain::publishing::{
-    Actor, ChannelTarget, Composition, Finding, ImageRef, Policy, PostStatus, PostWorkflow,
-    PublishAt, Transition, WorkflowError,
+    Actor, ChannelTarget, Composition, Finding, ImageRef, MastodonLimits, Policy, PostStatus,
+    PostWorkflow, PublishAt, Transition, WorkflowError,
 };
 use rathaus_store::{NewPost, PostImage, PostRecord, PostStep, Store, StoreError, WEBSITE_CHANNEL};
 
@@ -95,6 +95,7 @@ fn findings(
     networks: Vec<ChannelTarget>,
     images: &[PostImage],
     variants: &BTreeMap<String, String>,
+    mastodon_limits: &BTreeMap<String, MastodonLimits>,
 ) -> Vec<Finding> {
     let composition = Composition {
         text: text.to_string(),
@@ -105,7 +106,7 @@ fn findings(
         variants: variants.clone(),
     };
     let mut found: Vec<Finding> = composition
-        .check(&BTreeMap::new())
+        .check(mastodon_limits)
         .into_iter()
         .filter(|f| f.code != "channel_missing")
         .collect();
@@ -176,12 +177,14 @@ pub async fn create(
             _ => return Err(PublishError::MediaUnavailable(*id)),
         }
     }
+    let limits = crate::publish_jobs::mastodon_limits(tenant, &networks).await;
     blocking(findings(
         &draft.text,
         &draft.language,
         networks.clone(),
         &ordered,
         &draft.variants,
+        &limits,
     ))?;
     if let Some(at) = draft.publish_at {
         resolve_publish_at(&PublishAt::Instant(at), ts(now), &policy(tenant).time_zone)?;
@@ -229,7 +232,15 @@ pub(crate) async fn check_text(
         .filter_map(|p| tenant.settings.publishing.channel(&p.channel).cloned())
         .collect();
     let images = store.post_images(id).await?;
-    blocking(findings(text, language, networks, &images, &post.variants))
+    let limits = crate::publish_jobs::mastodon_limits(tenant, &networks).await;
+    blocking(findings(
+        text,
+        language,
+        networks,
+        &images,
+        &post.variants,
+        &limits,
+    ))
 }
 
 /// A stored post with what the workflow needs.
@@ -258,12 +269,14 @@ async fn load(store: &Store, tenant: &Tenant, id: i64) -> Result<Loaded, Publish
         .filter_map(|n| tenant.settings.publishing.channel(n).cloned())
         .collect();
     let images = store.post_images(id).await?;
+    let limits = crate::publish_jobs::mastodon_limits(tenant, &networks).await;
     let findings = findings(
         &post.text,
         &post.language,
         networks,
         &images,
         &post.variants,
+        &limits,
     );
     let workflow = PostWorkflow {
         status,

@@ -474,3 +474,40 @@ async fn edit_and_delete_propagate_and_the_post_says_where_deleting_was_not_poss
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn the_composer_refuses_what_the_instance_would_with_its_own_character_limit() {
+    let fake = FakeMastodonTelegram::start().await.unwrap();
+    fake.set_max_characters(30);
+    let app = start(&fake, 5).await;
+    let e = editors(&app).await;
+    let text = "Die Stadtbibliothek hat ab Montag länger geöffnet.";
+    let (s, v) = send(
+        &app,
+        &e.author,
+        "POST",
+        "/api/v1/posts",
+        Some(json!({"text": text, "language": "de", "channels": ["mastodon"]})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (422, Some("text_too_long")),
+        "{v}"
+    );
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("30"),
+        "{v}"
+    );
+    // The same text is fine for the Telegram channel alone.
+    let (s, v) = send(
+        &app,
+        &e.author,
+        "POST",
+        "/api/v1/posts",
+        Some(json!({"text": text, "language": "de", "channels": ["kanal"]})),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(fake.statuses().len(), 0);
+}
