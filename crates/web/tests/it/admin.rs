@@ -237,3 +237,76 @@ async fn a_second_admin_makes_demotion_possible() {
         .await;
     assert_eq!(res.status().as_u16(), 422);
 }
+
+/// The administration pages, the invitation page and the team parts of inbox, concern and report pass
+/// axe-core (WCAG 2.1 AA) on desktop and phone widths, in German and English.
+#[tokio::test]
+async fn the_admin_pages_pass_axe_and_fit_a_phone() {
+    let Some(dir) = crate::browser::e2e_dir() else {
+        return;
+    };
+    let app = start().await;
+    let agent = app.staff(app.a, "anna@musterstadt.de", Role::Agent).await;
+    app.staff(app.a, "dsb@musterstadt.de", Role::Dpo).await;
+    let team = app
+        .store
+        .create_team(app.a, "Bürgerbüro", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .set_team_members(app.a, team, &[agent])
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .set_team_channels(app.a, team, &[app.channel_a])
+        .await
+        .unwrap()
+        .unwrap();
+    let (concern, _) = app.concern(app.a, crate::harness::PHONE, "Laterne").await;
+    app.staff(app.a, "chefin@musterstadt.de", Role::Admin).await;
+    let invitation = app
+        .store
+        .invite_staff(
+            app.a,
+            "neu@musterstadt.de",
+            "Nora",
+            Role::Host,
+            rathaus_store::now_ms(),
+            rathaus_store::INVITATION_VALID_MS,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let cookie = app.login("chefin@musterstadt.de").await;
+    let (name, value) = cookie.split_once('=').unwrap();
+    let today = jiff::Zoned::now().date();
+    let pages = [
+        "/admin".to_string(),
+        "/admin/mitarbeitende".to_string(),
+        "/admin/teams".to_string(),
+        format!("/inbox?team={team}"),
+        format!("/concerns/{concern}"),
+        format!("/berichte?from={today}&to={today}"),
+        format!("/einladung/{}", invitation.token.unwrap()),
+        "/einladung/not-a-valid-token".to_string(),
+    ];
+    let mut args = vec![app.base.clone(), name.to_string(), value.to_string()];
+    args.extend(pages.iter().cloned());
+    crate::browser::assert_clean(&crate::browser::audit(&dir, &args).await);
+    // The page that shows a fresh invitation link, and a refusal.
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/mitarbeitende",
+            &[("email", "zweite@musterstadt.de"), ("role", "agent")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 201);
+    app.post_form(&cookie, "/language", &[("lang", "en"), ("back", "/admin")])
+        .await;
+    let mut args = vec![app.base.clone(), name.to_string(), value.to_string()];
+    args.extend(pages[..5].iter().cloned());
+    crate::browser::assert_clean(&crate::browser::audit(&dir, &args).await);
+}
