@@ -185,6 +185,9 @@ fn result_key(status: &str) -> &'static str {
     match status {
         "published" => "posts.result_published",
         "failed" => "posts.result_failed",
+        "sending" => "posts.result_sending",
+        "unknown" => "posts.result_unknown",
+        "deleted" => "posts.result_deleted",
         _ => "posts.result_pending",
     }
 }
