@@ -21,6 +21,9 @@ pub struct PublishingConfig {
 #[derive(Clone, Deserialize)]
 pub struct PublishChannelConfig {
     pub name: Option<String>,
+    /// The channel's public profile (e.g. "https://bawü.social/@musterstadt"), linked from the
+    /// town's channel directory; not an adapter key.
+    pub profile_url: Option<String>,
     /// Keys for the adapter (instance, access_token, …), not used yet.
     #[serde(flatten)]
     pub adapter: toml::Table,
@@ -46,6 +49,7 @@ pub fn settings(m: &MunicipalityConfig) -> anyhow::Result<PublishingSettings> {
         (PublishKind::TelegramChannel, &m.telegram_channel),
     ];
     let mut channels: Vec<ChannelTarget> = Vec::new();
+    let mut profiles = std::collections::BTreeMap::new();
     for (kind, list) in tables {
         for c in list.iter().flatten() {
             let name = c.name.clone().unwrap_or_else(|| kind.as_str().to_string());
@@ -62,6 +66,14 @@ pub fn settings(m: &MunicipalityConfig) -> anyhow::Result<PublishingSettings> {
             if channels.iter().any(|c| c.name == name) {
                 bail!("municipality '{}': publishing channel name '{name}' appears twice; give each [[municipality.{}]] its own name", m.slug, kind.as_str());
             }
+            if let Some(url) = c.profile_url.as_deref().map(str::trim) {
+                if !(url.starts_with("https://") || url.starts_with("http://"))
+                    || url.contains(char::is_whitespace)
+                {
+                    bail!("municipality '{}': profile_url of publishing channel '{name}' must be a web address starting with https://", m.slug);
+                }
+                profiles.insert(name.clone(), url.to_string());
+            }
             channels.push(ChannelTarget::new(name, kind));
         }
     }
@@ -72,6 +84,7 @@ pub fn settings(m: &MunicipalityConfig) -> anyhow::Result<PublishingSettings> {
             .and_then(|p| p.four_eyes)
             .unwrap_or(true),
         channels,
+        profiles,
     })
 }
 
@@ -174,6 +187,20 @@ bot_token = "123:geheim-3"
             !format!("{c:?}").contains("geheim"),
             "tokens stay out of Debug"
         );
+    }
+
+    #[test]
+    fn profile_urls_reach_the_channel_directory_and_must_be_web_addresses() {
+        let ok = "[[municipality]]\nslug = \"m\"\nname = \"M\"\n[[municipality.telegram_channel]]\nname = \"kanal\"\nchat = \"@m\"\nbot_token = \"1:x\"\nprofile_url = \"https://t.me/m\"\n";
+        let c = load(ok).expect("loads");
+        let p = &c.tenants().expect("tenants")[0].settings.publishing;
+        assert_eq!(
+            p.profiles.get("kanal").map(String::as_str),
+            Some("https://t.me/m")
+        );
+        let bad = ok.replace("https://t.me/m", "javascript:alert(1)");
+        let err = load(&bad).expect("loads").tenants().expect_err("refused");
+        assert!(err.to_string().contains("profile_url"), "{err}");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub const DEMO_ADMIN: &str = "admin@musterstadt.de";
 pub const DEMO_AGENT: &str = "sachbearbeitung@musterstadt.de";
 pub const DEMO_HOST: &str = "buergermeister@musterstadt.de";
 pub const DEMO_VIEWER: &str = "controlling@musterstadt.de";
+pub const DEMO_EDITOR: &str = "redaktion@musterstadt.de";
 pub const DEMO_PHONE_NUMBER_ID: &str = "106540352242922";
 pub const DEMO_APP_SECRET: &str = "demo-app-secret";
 pub const DEMO_TELEGRAM_SECRET: &str = "demo-webhook-secret";
@@ -129,6 +130,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("    oder/or {DEMO_ADMIN} (Admin: richtet zuerst die Zwei-Faktor-Anmeldung ein / sets up two-factor sign-in first)");
     println!("  Sprechstunde / consultation hour: {DEMO_HOST} → {url}/sprechstunde; Berichte / reports: {DEMO_VIEWER} → {url}/berichte");
     println!("  Kalender / calendar: {url}/musterstadt/sprechstunden.ics");
+    println!("  Neuigkeiten / news: {url}/musterstadt/ (Beiträge verfassen / compose posts: {DEMO_EDITOR} → {url}/beitraege)");
     println!("  Passwort / password: {DEMO_PASSWORD}");
     println!("  Antworten gehen an einen lokalen Platzhalter für WhatsApp und Telegram / replies go to a local stand-in for WhatsApp and Telegram.");
     println!("Beenden mit Strg+C / stop with Ctrl+C");
@@ -189,7 +191,7 @@ pub async fn seed(running: &server::Running, platform: &FakePlatform) -> anyhow:
         .await?
         .context("demo municipality missing")?;
     let hash = rathaus_web::passwords::hash_password(DEMO_PASSWORD);
-    store
+    let admin = store
         .upsert_staff(
             m.id,
             DEMO_ADMIN,
@@ -229,6 +231,18 @@ pub async fn seed(running: &server::Running, platform: &FakePlatform) -> anyhow:
             now_ms(),
         )
         .await?;
+    let editor = store
+        .upsert_staff(
+            m.id,
+            DEMO_EDITOR,
+            "Rita Redaktion",
+            Some(&hash),
+            Role::Editor,
+            now_ms(),
+        )
+        .await?;
+    // Written by the editorial office, approved by the administrator (four-eyes).
+    crate::demo_posts::publish(running, m.id, editor, admin).await?;
 
     let http = reqwest::Client::new();
     let base = running.url();

@@ -6,6 +6,7 @@ pub mod config;
 mod config_documents;
 pub mod config_publishing;
 pub mod demo;
+pub mod demo_posts;
 pub mod keyfile;
 pub mod rotation;
 pub mod server;

@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod config_networks;
 mod consultation;
+mod demo_news;
 mod harness;
 mod messenger_flow;
 mod privacy;

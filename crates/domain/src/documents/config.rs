@@ -28,6 +28,11 @@ pub struct DocumentsConfig {
     pub record_notes: Option<String>,
     /// Free text added at the end of the imprint (e.g. notes on liability or accessibility).
     pub imprint_notes: Option<String>,
+    /// The netiquette (rules for comments) at `/{slug}/netiquette`; paragraphs separated by a blank
+    /// line. Default: a general German text.
+    pub netiquette: Option<String>,
+    /// Its English version; default: a general English text.
+    pub netiquette_en: Option<String>,
     pub controller: Controller,
     /// Data-protection officer.
     pub dpo: Contact,

@@ -1,5 +1,7 @@
 //! A municipality's publishing configuration: four-eyes review and the network channels a post may go to.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::ChannelTarget;
@@ -14,6 +16,9 @@ pub struct PublishingSettings {
     /// own news page (`website`) is always there and not listed.
     #[serde(default)]
     pub channels: Vec<ChannelTarget>,
+    /// Public profile address by channel name (`profile_url`), linked from the channel directory.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, String>,
 }
 
 fn four_eyes_default() -> bool {
@@ -25,6 +30,7 @@ impl Default for PublishingSettings {
         PublishingSettings {
             four_eyes: true,
             channels: Vec::new(),
+            profiles: BTreeMap::new(),
         }
     }
 }

@@ -147,7 +147,8 @@ fn legal_links(t: &Tenant) -> String {
         ));
     }
     h.push_str(&format!(
-        "<li><a href=\"/{s}/barrierefreiheit\">Erklärung zur Barrierefreiheit</a></li>\n</ul>\n"
+        "<li><a href=\"/{s}/netiquette\">Netiquette: Regeln für Kommentare</a></li>\n\
+         <li><a href=\"/{s}/barrierefreiheit\">Erklärung zur Barrierefreiheit</a></li>\n</ul>\n"
     ));
     h
 }
@@ -180,13 +181,26 @@ pub async fn page(State(state): State<AppState>, Path(slug): Path<String>) -> Re
             "<h2>Soziale Netzwerke</h2>\n<p>Unsere Beiträge erscheinen auch auf:</p>\n<ul>\n",
         );
         for c in networks {
-            m.push_str(&format!(
-                "<li>{} („{}“)</li>\n",
-                escape(c.kind.label_de()),
-                escape(&c.name)
-            ));
+            // A plain link to the profile: no embed, no widget, nothing loaded from the network.
+            match t.settings.publishing.profiles.get(&c.name) {
+                Some(url) => m.push_str(&format!(
+                    "<li><a href=\"{}\" rel=\"noopener noreferrer\">{} („{}“)</a></li>\n",
+                    escape(url),
+                    escape(c.kind.label_de()),
+                    escape(&c.name)
+                )),
+                None => m.push_str(&format!(
+                    "<li>{} („{}“)</li>\n",
+                    escape(c.kind.label_de()),
+                    escape(&c.name)
+                )),
+            }
         }
-        m.push_str("</ul>\n");
+        m.push_str(&format!(
+            "</ul>\n<p>Bitte beachten Sie beim Kommentieren unsere <a href=\"/{s}/netiquette\">Netiquette</a>. \
+             Die Netzwerke werden von privaten Unternehmen betrieben, die beim Besuch Daten über Sie erheben; \
+             alle Beiträge finden Sie auch hier, ohne Netzwerk.</p>\n"
+        ));
     }
     let hours = &t.settings.consultation_hours;
     if !hours.is_empty() {

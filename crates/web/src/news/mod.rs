@@ -3,6 +3,7 @@
 mod directory;
 mod feeds;
 mod legal;
+mod netiquette;
 mod pages;
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
             get(legal::usage_concept),
         )
         .route("/{slug}/barrierefreiheit", get(legal::accessibility))
+        .route("/{slug}/netiquette", get(netiquette::page))
         .route("/static/news.css", get(css))
 }
 
@@ -151,6 +153,7 @@ fn shell(tenant: Option<&Tenant>, title: &str, main: &str) -> String {
              <li><a href=\"/{s}/impressum\">Impressum</a></li>\
              <li><a href=\"/{s}/datenschutz\">Datenschutz</a></li>\
              <li><a href=\"/{s}/barrierefreiheit\">Barrierefreiheit</a></li>\
+             <li><a href=\"/{s}/netiquette\">Netiquette</a></li>\
              <li><a href=\"/{s}/feed.atom\">Atom-Feed</a></li>\
              <li><a href=\"/{s}/feed.json\">JSON-Feed</a></li></ul></nav>\
              <p>Diese Seiten setzen keine Cookies und laden nichts von anderen Servern.</p></footer>\n"

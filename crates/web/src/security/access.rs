@@ -170,6 +170,7 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/{slug}/datenschutz/{channel}", Public),
     rule("GET", "/{slug}/nutzungskonzept/{channel}", Public),
     rule("GET", "/{slug}/barrierefreiheit", Public),
+    rule("GET", "/{slug}/netiquette", Public),
     // Images staged for Instagram while a post is published (the unguessable token is the
     // credential; gone after publishing; no cookies).
     rule("GET", "/medien/{token}", Public),

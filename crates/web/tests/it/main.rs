@@ -14,6 +14,7 @@ mod mfa;
 mod news;
 mod privacy;
 mod privacy_audit;
+mod posts_browser;
 mod posts_ui;
 mod publishing;
 mod publishing_meta_x_bluesky;

@@ -295,6 +295,8 @@ async fn public_paths(app: &App) -> Vec<String> {
         "/musterstadt/datenschutz/whatsapp".to_string(),
         "/musterstadt/nutzungskonzept/whatsapp".to_string(),
         "/musterstadt/barrierefreiheit".to_string(),
+        "/musterstadt/netiquette".to_string(),
+        "/beispieldorf/netiquette".to_string(),
         "/musterstadt/beitrag/424242".to_string(),
     ]
     .to_vec()
@@ -353,7 +355,13 @@ async fn channel_directory_shows_how_to_sign_up() {
     );
     assert!(html.contains("<img class=\"qr\" src=\"data:image/svg+xml;base64,"));
     assert!(html.contains("Abmelden können Sie sich jederzeit mit „Stopp“"));
-    assert!(html.contains("Mastodon („mastodon“)"));
+    // Social profiles as plain links (no embed), and the netiquette linked from the directory.
+    assert!(
+        html.contains("<a href=\"https://social.musterstadt.example/@rathaus\" rel=\"noopener noreferrer\">Mastodon („mastodon“)</a>"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/musterstadt/netiquette\""));
+    assert!(!html.contains("<iframe"));
     assert!(
         html.contains("dienstags 14:00–16:00 Uhr")
             && html.contains("/musterstadt/sprechstunden.ics")
@@ -387,6 +395,17 @@ async fn channel_directory_shows_how_to_sign_up() {
             .status(),
         404
     );
+    // The netiquette: the default in German and English, linked from every page's footer.
+    let rules = get(&app, "/musterstadt/netiquette")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(rules.contains("<h1>Netiquette</h1>") && rules.contains("Bleiben Sie freundlich"));
+    assert!(rules.contains("lang=\"en\"") && rules.contains("Stay friendly"));
+    assert!(rules.contains("Redaktion von Musterstadt"));
+    let news = get(&app, "/musterstadt/").await.text().await.unwrap();
+    assert!(news.contains("<li><a href=\"/musterstadt/netiquette\">Netiquette</a></li>"));
     let a11y = get(&app, "/musterstadt/barrierefreiheit")
         .await
         .text()

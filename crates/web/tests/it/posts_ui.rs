@@ -190,7 +190,10 @@ async fn composer_blocks_until_alt_text_then_a_second_editor_approves() {
         .await;
     assert_eq!(res.status().as_u16(), 303);
     let (_, html) = app.get_page(&bernd, &page).await;
-    assert!(html.contains("Veröffentlicht"), "{html}");
+    assert!(
+        html.contains("<tr class=\"result-published\"><td>Website (eigene Neuigkeiten-Seite, immer)</td><td>veröffentlicht</td>"),
+        "{html}"
+    );
     assert!(
         html.contains(&format!("/musterstadt/beitrag/{id}\"")),
         "link to the news page"

@@ -54,6 +54,10 @@ pub async fn start_publishing() -> App {
             .publishing
             .channels
             .push(ChannelTarget::new("mastodon", PublishKind::Mastodon));
+        c[0].settings.publishing.profiles.insert(
+            "mastodon".into(),
+            "https://social.musterstadt.example/@rathaus".into(),
+        );
         c[0].settings
             .consultation_hours
             .push(ConsultationHourSettings {

@@ -18,7 +18,7 @@ use rathaus_store::{now_ms, DraftEdit, NewPostImage, PostImage, WEBSITE_CHANNEL}
 
 use super::multipart::{self, Part};
 use super::preview::{self, ChannelPreview, Note};
-use super::{refusal, tenant};
+use super::refusal;
 use crate::ui::auth::StaffSession;
 use crate::ui::i18n::{Lang, Tr};
 use crate::ui::view::{self, Chrome};
@@ -320,7 +320,8 @@ fn not_configured(session: &StaffSession, chrome: Chrome) -> Response {
 /// `GET /beitraege/neu`
 pub async fn new_form(State(state): State<AppState>, session: StaffSession) -> Response {
     let chrome = session.chrome(&state, "/beitraege/neu").await;
-    let Some(t) = tenant(&state, &session) else {
+    let registry = state.registry.current();
+    let Some(t) = registry.tenant(session.info.municipality_id) else {
         return not_configured(&session, chrome);
     };
     let input = Input {
@@ -448,7 +449,8 @@ pub async fn new_submit(
 ) -> Response {
     let tr = session.tr();
     let chrome = session.chrome(&state, "/beitraege/neu").await;
-    let Some(t) = tenant(&state, &session) else {
+    let registry = state.registry.current();
+    let Some(t) = registry.tenant(session.info.municipality_id) else {
         return not_configured(&session, chrome);
     };
     let Ok(input) = read_input(&headers, &body) else {
@@ -507,7 +509,7 @@ pub async fn new_submit(
             }
         }
     }
-    let refused = wants != "preview" && wants != "";
+    let refused = wants != "preview" && !wants.is_empty();
     let status = if refused {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -569,7 +571,8 @@ pub async fn edit_form(
 ) -> Response {
     let path = format!("/beitraege/{id}/bearbeiten");
     let chrome = session.chrome(&state, &path).await;
-    let Some(t) = tenant(&state, &session) else {
+    let registry = state.registry.current();
+    let Some(t) = registry.tenant(session.info.municipality_id) else {
         return not_configured(&session, chrome);
     };
     let (post, images, channels) = match load_draft(&state, &session, id, &path).await {
@@ -627,7 +630,8 @@ pub async fn edit_submit(
     let tr = session.tr();
     let path = format!("/beitraege/{id}/bearbeiten");
     let chrome = session.chrome(&state, &path).await;
-    let Some(t) = tenant(&state, &session) else {
+    let registry = state.registry.current();
+    let Some(t) = registry.tenant(session.info.municipality_id) else {
         return not_configured(&session, chrome);
     };
     let Ok(input) = read_input(&headers, &body) else {
@@ -687,7 +691,7 @@ pub async fn edit_submit(
             }
         }
     }
-    let refused = wants != "preview" && wants != "";
+    let refused = wants != "preview" && !wants.is_empty();
     let status = if refused {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

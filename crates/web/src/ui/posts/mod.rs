@@ -9,9 +9,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use rathaus_domain::publishing::{PostStatus, WorkflowError};
 use rathaus_hub::publishing::PublishError;
-use rathaus_hub::Tenant;
 
-use super::auth::StaffSession;
 use super::i18n::{Lang, Tr};
 use crate::AppState;
 
@@ -39,11 +37,6 @@ pub fn router() -> Router<AppState> {
         .route("/beitraege/{id}/planen", post(show::approve))
         .route("/beitraege/{id}/ablehnen", post(show::reject))
         .route("/beitraege/bilder/{id}", get(show::image))
-}
-
-/// The session's municipality as configured (posts need its channels and four-eyes setting).
-fn tenant<'a>(state: &'a AppState, session: &StaffSession) -> Option<&'a Tenant> {
-    state.registry.tenant(session.info.municipality_id)
 }
 
 fn pick(lang: Lang, de: String, en: String) -> String {

@@ -71,9 +71,7 @@ fn disposition_param(value: &str, key: &str) -> Option<String> {
     let mut rest = value;
     while let Some(i) = rest.find(';') {
         rest = rest[i + 1..].trim_start();
-        let Some((k, after)) = rest.split_once('=') else {
-            return None;
-        };
+        let (k, after) = rest.split_once('=')?;
         let (v, tail) = if let Some(quoted) = after.strip_prefix('"') {
             let end = quoted.find('"')?;
             (&quoted[..end], &quoted[end + 1..])

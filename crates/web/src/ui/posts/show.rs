@@ -10,7 +10,7 @@ use rathaus_hub::publishing::{self, PublishError};
 use rathaus_store::{now_ms, PostRecord, StaffMember, WEBSITE_CHANNEL};
 use serde::Deserialize;
 
-use super::{refusal, status_label, tenant};
+use super::{refusal, status_label};
 use crate::ui::auth::StaffSession;
 use crate::ui::i18n::{Lang, Tr};
 use crate::ui::view::{self, Chrome};
@@ -249,7 +249,10 @@ async fn render_post(
         Err(e) => return view::internal_error(tr, &e),
     };
     let (_, tz) = view::municipality(state, m).await;
-    let four_eyes = tenant(state, session)
+    let four_eyes = state
+        .registry
+        .current()
+        .tenant(m)
         .map(|t| t.settings.publishing.four_eyes)
         .unwrap_or(true);
     let me = session.info.staff_id;
@@ -399,7 +402,8 @@ pub async fn submit(
     session: StaffSession,
     Path(id): Path<i64>,
 ) -> Response {
-    let Some(t) = tenant(&state, &session) else {
+    let registry = state.registry.current();
+    let Some(t) = registry.tenant(session.info.municipality_id) else {
         return no_tenant(&session);
     };
     let r = publishing::submit(&state.store, t, id, session.info.staff_id, now_ms()).await;
@@ -413,12 +417,13 @@ pub async fn approve(
     session: StaffSession,
     Path(id): Path<i64>,
 ) -> Response {
-    let Some(t) = tenant(&state, &session) else {
+    let registry = state.registry.current();
+    let Some(t) = registry.tenant(session.info.municipality_id) else {
         return no_tenant(&session);
     };
     let r = publishing::approve(
         &state.store,
-        &state.registry,
+        &registry,
         t,
         id,
         session.info.staff_id,
@@ -441,7 +446,8 @@ pub async fn reject(
     Path(id): Path<i64>,
     Form(form): Form<RejectForm>,
 ) -> Response {
-    let Some(t) = tenant(&state, &session) else {
+    let registry = state.registry.current();
+    let Some(t) = registry.tenant(session.info.municipality_id) else {
         return no_tenant(&session);
     };
     let comment = form.comment.trim().to_string();
