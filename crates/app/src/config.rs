@@ -70,6 +70,9 @@ pub struct MunicipalityConfig {
     /// First-response targets.
     #[serde(default)]
     pub response_targets: Option<ResponseTargetsConfig>,
+    /// Teams with members (e-mail addresses) and the channels routed to them (`[[municipality.teams]]`).
+    #[serde(default)]
+    pub teams: Vec<rathaus_domain::TeamSettings>,
     /// Facts for the documents the authorities ask for (`[municipality.documents]`).
     #[serde(default)]
     pub documents: Option<DocumentsConfig>,
@@ -276,6 +279,7 @@ impl Config {
                         response_targets: m.response_targets.unwrap_or_default(),
                         documents: m.documents.clone().unwrap_or_default(),
                         publishing: crate::config_publishing::settings(m)?,
+                        teams: m.teams.clone(),
                     },
                     // After the settings, so a duplicate channel name is reported before a missing key.
                     networks: crate::config_publishing::networks(m)?,

@@ -59,6 +59,7 @@ pub fn demo_config(data_dir: PathBuf, listen: &str, platform_base: &str) -> Conf
             office_hours: None,
             consultation_hours: Vec::new(),
             response_targets: None,
+            teams: Vec::new(),
             documents: None,
             whatsapp: vec![WhatsAppChannelConfig {
                 name: "whatsapp".into(),

@@ -21,4 +21,4 @@ pub use message::{
     Direction, InboundEvent, InboundMessage, MediaRef, MessageContent, MessageKind, PlatformUser,
     StatusUpdate,
 };
-pub use municipality::MunicipalitySettings;
+pub use municipality::{MunicipalitySettings, TeamSettings};

@@ -34,6 +34,20 @@ pub struct MunicipalitySettings {
     /// Four-eyes review and the network channels posts may go to.
     #[serde(default)]
     pub publishing: PublishingSettings,
+    /// Teams named in the configuration (`[[municipality.teams]]`); more can be made in the admin UI.
+    #[serde(default)]
+    pub teams: Vec<TeamSettings>,
+}
+
+/// A team as configured: members by e-mail, and the channels (kinds or names) whose new concerns it gets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamSettings {
+    pub name: String,
+    #[serde(default)]
+    pub members: Vec<String>,
+    #[serde(default)]
+    pub channels: Vec<String>,
 }
 
 impl MunicipalitySettings {
@@ -52,6 +66,7 @@ impl MunicipalitySettings {
             response_targets: ResponseTargetsConfig::default(),
             documents: DocumentsConfig::default(),
             publishing: PublishingSettings::default(),
+            teams: Vec::new(),
         }
     }
 

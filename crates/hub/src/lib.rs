@@ -16,6 +16,7 @@ pub mod reports;
 pub mod runner;
 pub mod settings;
 pub mod sso;
+pub mod teams;
 pub mod zip;
 
 pub use live::RegistryHandle;

@@ -265,6 +265,7 @@ impl Registry {
                 &refs,
             )
             .map_err(|e| RegistryError::Config(format!("municipality '{}': {e}", s.slug)))?;
+            crate::teams::apply(store, row.id, &s.slug, &s.teams, &refs, now).await?;
             let directory = (cfg.whatsapp.iter())
                 .map(|w| DirectoryEntry::WhatsApp {
                     name: w.name.clone(),

@@ -522,3 +522,76 @@ async fn the_response_time_report_is_split_by_team() {
         "{page}"
     );
 }
+
+fn tenant(settings: rathaus_domain::MunicipalitySettings) -> rathaus_hub::TenantConfig {
+    rathaus_hub::TenantConfig {
+        networks: vec![],
+        settings,
+        whatsapp: vec![],
+        telegram: vec![],
+        sso: None,
+    }
+}
+
+#[tokio::test]
+async fn configured_teams_route_channels_and_gain_members_at_the_next_start() {
+    let app = crate::harness::start_with("http://127.0.0.1", |configs| {
+        configs[0].settings.teams = vec![rathaus_domain::TeamSettings {
+            name: "Bürgermeisterbüro".into(),
+            members: vec!["anna@musterstadt.de".into()],
+            channels: vec!["whatsapp".into()],
+        }];
+    })
+    .await;
+    let teams = app.store.teams(app.a).await.unwrap();
+    assert_eq!(teams.len(), 1);
+    assert_eq!(
+        (teams[0].name.as_str(), teams[0].channels.clone()),
+        ("Bürgermeisterbüro", vec![app.channel_a])
+    );
+    assert!(teams[0].members.is_empty(), "anna has no account yet");
+    let (concern, _) = app.concern(app.a, PHONE, "Termin beim Bürgermeister").await;
+    assert_eq!(
+        app.store.concern_team(app.a, concern).await.unwrap(),
+        Some(Some(teams[0].id))
+    );
+    // Anna is invited; the next start (same configuration) puts her into the team.
+    let anna = app.staff(app.a, "anna@musterstadt.de", Role::Agent).await;
+    // (Without the channel tables here, so the team's routing is left out of this rebuild.)
+    let mut settings = app.registry.tenant(app.a).unwrap().settings.clone();
+    settings.teams[0].channels.clear();
+    let tenant_configs = [tenant(settings)];
+    rathaus_hub::Registry::build(
+        &app.store,
+        &tenant_configs,
+        reqwest::Client::new(),
+        rathaus_store::now_ms(),
+        "http://127.0.0.1",
+    )
+    .await
+    .unwrap();
+    let teams = app.store.teams(app.a).await.unwrap();
+    assert_eq!(teams[0].members, vec![anna]);
+    assert_eq!(
+        teams[0].channels,
+        vec![app.channel_a],
+        "routing made in an earlier start stays"
+    );
+    // A channel that does not exist stops the start with the team named.
+    let mut bad = app.registry.tenant(app.a).unwrap().settings.clone();
+    bad.teams[0].channels = vec!["signal".into()];
+    let err = rathaus_hub::Registry::build(
+        &app.store,
+        &[tenant(bad)],
+        reqwest::Client::new(),
+        rathaus_store::now_ms(),
+        "http://127.0.0.1",
+    )
+    .await
+    .err()
+    .expect("refused");
+    assert!(
+        err.to_string().contains("team 'Bürgermeisterbüro'"),
+        "{err}"
+    );
+}
