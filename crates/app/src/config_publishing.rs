@@ -214,4 +214,51 @@ bot_token = "123:geheim-3"
         let typo = "[[municipality]]\nslug = \"m\"\nname = \"M\"\n[municipality.publishing]\nfour_eye = true\n";
         assert!(load(typo).is_err());
     }
+
+    #[test]
+    fn network_tables_become_adapter_configs_and_mistakes_name_the_table_and_key() {
+        let c = load(
+            r#"
+[[municipality]]
+slug = "m"
+name = "M"
+[[municipality.mastodon]]
+instance = "https://bawü.social"
+access_token = "geheim"
+[[municipality.telegram_channel]]
+name = "kanal"
+chat = "@musterstadt"
+bot_token = "123:geheim"
+"#,
+        )
+        .expect("loads");
+        let t = &c.tenants().expect("tenants")[0];
+        let got: Vec<(String, PublishKind)> =
+            t.networks.iter().map(|n| (n.name(), n.kind())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("mastodon".to_string(), PublishKind::Mastodon),
+                ("kanal".to_string(), PublishKind::TelegramChannel)
+            ]
+        );
+        assert!(!format!("{:?}", t.networks).contains("geheim"));
+
+        let missing = "[[municipality]]\nslug = \"m\"\nname = \"M\"\n[[municipality.mastodon]]\ninstance = \"https://x.social\"\n";
+        let err = load(missing)
+            .expect("loads")
+            .tenants()
+            .expect_err("missing token");
+        let err = err.to_string();
+        assert!(
+            err.contains("[[municipality.mastodon]] 'mastodon'") && err.contains("access_token"),
+            "{err}"
+        );
+        let typo = "[[municipality]]\nslug = \"m\"\nname = \"M\"\n[[municipality.telegram_channel]]\nchat = \"@m\"\nbot_token = \"1:a\"\napi_bse = \"http://x\"\n";
+        let err = load(typo)
+            .expect("loads")
+            .tenants()
+            .expect_err("unknown key");
+        assert!(err.to_string().contains("api_bse"), "{err}");
+    }
 }
