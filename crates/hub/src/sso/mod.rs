@@ -25,8 +25,12 @@ pub struct SsoConfig {
     /// The provider's issuer, e.g. "https://login.musterstadt.de/realms/rathaus" (Keycloak realm URL).
     pub issuer: String,
     pub client_id: String,
-    /// Or `client_secret_file`.
+    /// Or `client_secret_file` (the configuration loader reads the file into `client_secret`).
+    #[serde(default)]
     pub client_secret: String,
+    /// Only seen by the loader's first pass over the file, before the file is read.
+    #[serde(default)]
+    pub client_secret_file: Option<String>,
     /// The provider's name on the button: "Mit {button_label} anmelden".
     #[serde(default = "default_button_label")]
     pub button_label: String,
@@ -392,6 +396,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn config(issuer: &str) -> SsoConfig {
@@ -399,6 +404,7 @@ mod tests {
             issuer: issuer.into(),
             client_id: "rathaus".into(),
             client_secret: "geheim-1234".into(),
+            client_secret_file: None,
             button_label: "Stadt-Login".into(),
             match_by: MatchBy::Email,
             trust_email: false,

@@ -67,6 +67,7 @@ fn sso_config(issuer: &str, satisfies_mfa: bool) -> SsoConfig {
         issuer: issuer.into(),
         client_id: "rathaus".into(),
         client_secret: "rathaus-test-secret".into(),
+        client_secret_file: None,
         button_label: BUTTON_LABEL.into(),
         match_by: MatchBy::Email,
         trust_email: false,
