@@ -24,6 +24,7 @@ const SECRET_KEYS: &[&str] = &[
     "bot_token",
     "webhook_secret",
     "client_secret",
+    "app_password",
 ];
 
 /// Environment variables with the prefix that are not configuration keys.

@@ -11,10 +11,12 @@ fn load(toml: &str) -> anyhow::Result<Config> {
 }
 
 #[test]
-fn the_four_networks_load_with_defaults_own_api_bases_and_a_token_from_a_file() {
+fn the_four_networks_load_with_defaults_own_api_bases_and_secrets_from_files() {
     let dir = tempfile::tempdir().unwrap();
     let token_file = dir.path().join("fb-token");
     std::fs::write(&token_file, "EAAG-page-token-from-file\n").unwrap();
+    let password_file = dir.path().join("bsky-app-password");
+    std::fs::write(&password_file, "abcd-efgh-ijkl-mnop\n").unwrap();
     let config = load(&format!(
         r#"
 [[municipality]]
@@ -23,7 +25,7 @@ name = "Musterstadt"
 
 [[municipality.bluesky]]
 handle = "musterstadt.bsky.social"
-app_password = "abcd-efgh-ijkl-mnop"
+app_password_file = "{}"
 
 [[municipality.facebook_page]]
 name = "facebook"
@@ -39,6 +41,7 @@ api_version = "v24.0"
 [[municipality.x]]
 access_token = "x-user-token"
 "#,
+        password_file.display(),
         token_file.display()
     ))
     .unwrap();
@@ -51,6 +54,7 @@ access_token = "x-user-token"
             NetworkConfig::Bluesky(c) => {
                 assert_eq!(c.pds, "https://bsky.social");
                 assert_eq!(c.handle, "musterstadt.bsky.social");
+                assert_eq!(c.app_password, "abcd-efgh-ijkl-mnop");
             }
             NetworkConfig::FacebookPage(c) => {
                 assert_eq!(
