@@ -50,6 +50,34 @@ pub async fn may_open(
     Ok(mine.contains(&team))
 }
 
+/// Keeps only the items whose concern the member may open (for lists built elsewhere, such as the
+/// consultation-hour queue); a no-op for everyone who sees all concerns.
+pub async fn retain_open<T>(
+    state: &AppState,
+    info: &SessionInfo,
+    items: &mut Vec<T>,
+    concern: impl Fn(&T) -> i64,
+) -> Result<(), StoreError> {
+    if visible_to(state, info).await?.is_none() {
+        return Ok(());
+    }
+    let mine = state
+        .store
+        .staff_team_ids(info.municipality_id, info.staff_id)
+        .await?;
+    let mut keep = Vec::with_capacity(items.len());
+    for item in items.iter() {
+        let team = state
+            .store
+            .concern_team(info.municipality_id, concern(item))
+            .await?;
+        keep.push(matches!(team, Some(None)) || team.flatten().is_some_and(|t| mine.contains(&t)));
+    }
+    let mut flags = keep.into_iter();
+    items.retain(|_| flags.next().unwrap_or(false));
+    Ok(())
+}
+
 /// The concern id of a request whose route pattern names one (`/concerns/{id}…`, `/api/v1/concerns/{id}…`).
 pub fn concern_id(pattern: &str, path: &str) -> Option<i64> {
     let rest = pattern

@@ -15,6 +15,7 @@ use super::auth::StaffSession;
 use super::i18n::Tr;
 use super::promise::waiting_words;
 use super::view::{self, Chrome};
+use crate::security::team_scope::retain_open;
 use crate::AppState;
 
 /// Seconds between reloads when the host turned automatic refresh on without JavaScript.
@@ -139,10 +140,17 @@ pub async fn show(
         return view::not_found(tr, Some(chrome));
     };
     let now = now_ms();
-    let live = match live_slots(&state.store, tenant, now).await {
+    let mut live = match live_slots(&state.store, tenant, now).await {
         Ok(l) => l,
         Err(e) => return view::internal_error(tr, &e),
     };
+    // An agent of a team sees only the waiting concerns it may open.
+    for s in &mut live {
+        let scoped = retain_open(&state, &session.info, &mut s.queue, |e| e.concern_id).await;
+        if let Err(e) = scoped {
+            return view::internal_error(tr, &e);
+        }
+    }
     let slots: Vec<SlotView> = live
         .into_iter()
         .enumerate()
@@ -187,10 +195,17 @@ pub async fn next(
     let Some(tenant) = registry.tenant(session.info.municipality_id) else {
         return view::not_found(tr, Some(session.chrome(&state, "/sprechstunde").await));
     };
-    let live = match live_slots(&state.store, tenant, now_ms()).await {
+    let mut live = match live_slots(&state.store, tenant, now_ms()).await {
         Ok(l) => l,
         Err(e) => return view::internal_error(tr, &e),
     };
+    // "Next" is the oldest waiting concern this member may open.
+    for s in &mut live {
+        let scoped = retain_open(&state, &session.info, &mut s.queue, |e| e.concern_id).await;
+        if let Err(e) = scoped {
+            return view::internal_error(tr, &e);
+        }
+    }
     let oldest = live
         .get(q.slot.unwrap_or(0))
         .and_then(|s| s.queue.first())

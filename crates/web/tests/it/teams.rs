@@ -595,3 +595,68 @@ async fn configured_teams_route_channels_and_gain_members_at_the_next_start() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn an_agent_of_a_team_sees_and_opens_only_its_part_of_the_consultation_queue() {
+    use crate::consultation::{consultation_app, file_promised, MIN_MS};
+    use crate::harness::header;
+    let app = consultation_app().await;
+    let agent = app.staff(app.a, "anna@musterstadt.de", Role::Agent).await;
+    let team_a = app
+        .store
+        .create_team(app.a, "Bürgerbüro", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    let team_b = app
+        .store
+        .create_team(app.a, "Bauamt", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .set_team_members(app.a, team_a, &[agent])
+        .await
+        .unwrap()
+        .unwrap();
+    let now = rathaus_store::now_ms();
+    let mut queue = Vec::new();
+    // The oldest waiting concern belongs to team B, the younger one to team A.
+    for (i, (age, team)) in [(30, team_b), (10, team_a)].into_iter().enumerate() {
+        let c = app.citizen(app.a, &format!("491700000030{i}")).await;
+        let at = now - age * MIN_MS;
+        let id = file_promised(
+            &app,
+            &c.0,
+            &format!("lq{i}"),
+            at,
+            at + 10 * MIN_MS,
+            at + 15 * MIN_MS,
+        )
+        .await;
+        app.store
+            .set_concern_team(app.a, id, Some(team))
+            .await
+            .unwrap()
+            .unwrap();
+        queue.push((id, c.0.pseudonym));
+    }
+    let cookie = app.login("anna@musterstadt.de").await;
+    let (status, page) = app.get_page(&cookie, "/sprechstunde").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(queue[1].1.as_str()) && !page.contains(queue[0].1.as_str()),
+        "{page}"
+    );
+    let res = app
+        .http
+        .get(app.url("/sprechstunde/next?slot=0"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        header(res.headers(), "location"),
+        format!("/concerns/{}", queue[1].0)
+    );
+}
