@@ -1,16 +1,19 @@
-//! End to end in headless Chromium: an editor composes with an image and is blocked until it has alt text, a second editor approves, the post is on the town's page with its alt text, and both feeds carry it and validate.
+//! End to end in headless Chromium: an editor composes with an image and is blocked until it has alt text, a second editor approves, the post reaches the (fake) Mastodon with the alt text and is on the town's page, and both feeds carry it and validate.
 
 use std::io::Cursor;
 use std::process::Stdio;
 
 use image::{DynamicImage, RgbImage};
+use rathaus_channels::fake_mastodon::{FakeMastodonTelegram, MASTODON_TOKEN};
+use rathaus_channels::publish::{MastodonConfig, NetworkConfig};
+use rathaus_domain::publishing::{ChannelTarget, PublishKind};
+use rathaus_hub::{Worker, WorkerOptions};
 use rathaus_store::Role;
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
 use crate::browser::e2e_dir;
-use crate::harness::PASSWORD;
-use crate::publishing::start_publishing;
+use crate::harness::{start_with, App, PASSWORD};
 
 const ALT: &str = "Absperrgitter und ein Bagger vor dem Rathaus";
 const TEXT: &str = "Bauarbeiten am Rathausplatz\n\nAb Montag wird der Rathausplatz neu gepflastert. Der Eingang ist über die Kirchgasse erreichbar.";
@@ -24,6 +27,24 @@ fn png() -> Vec<u8> {
         .write_to(&mut out, image::ImageFormat::Png)
         .unwrap();
     out.into_inner()
+}
+
+/// Musterstadt with its Mastodon account on the local fake Mastodon.
+async fn start(fake: &FakeMastodonTelegram) -> App {
+    let base = fake.base_url();
+    start_with("http://127.0.0.1", move |c| {
+        c[0].settings
+            .publishing
+            .channels
+            .push(ChannelTarget::new("mastodon", PublishKind::Mastodon));
+        c[0].networks = vec![NetworkConfig::Mastodon(MastodonConfig {
+            name: Some("mastodon".into()),
+            instance: base,
+            access_token: MASTODON_TOKEN.into(),
+            timeout_secs: Some(5),
+        })];
+    })
+    .await
 }
 
 async fn run(dir: &std::path::Path, args: &[String]) -> Value {
@@ -56,7 +77,8 @@ async fn run(dir: &std::path::Path, args: &[String]) -> Value {
 #[tokio::test]
 async fn an_editor_composes_a_second_approves_and_the_town_page_and_feeds_show_it() {
     let Some(dir) = e2e_dir() else { return };
-    let app = start_publishing().await;
+    let fake = FakeMastodonTelegram::start().await.unwrap();
+    let app = start(&fake).await;
     app.staff(app.a, "anna@musterstadt.de", Role::Editor).await;
     app.staff(app.a, "bernd@musterstadt.de", Role::Editor).await;
     let tmp = tempfile::tempdir().unwrap();
@@ -125,10 +147,40 @@ async fn an_editor_composes_a_second_approves_and_the_town_page_and_feeds_show_i
     let post_path = seen["websiteLink"].as_str().unwrap().to_string();
     assert!(post_path.contains("/musterstadt/beitrag/"), "{post_path}");
     let id = post_path.rsplit('/').next().unwrap().to_string();
-    // Mastodon is configured; whether a network adapter is connected decides its row.
+    // The publishing job takes the post to the (fake) Mastodon, with the image's alt text.
     let post: i64 = id.parse().unwrap();
-    let publications = app.store.publications(post).await.unwrap();
-    assert!(publications.iter().any(|p| p.channel == "mastodon"));
+    let worker = Worker::new(
+        app.store.clone(),
+        app.registry.clone(),
+        WorkerOptions::default(),
+    );
+    let mut mastodon = None;
+    for _ in 0..100 {
+        worker.drain().await.unwrap();
+        let publications = app.store.publications(post).await.unwrap();
+        mastodon = publications
+            .into_iter()
+            .find(|p| p.channel == "mastodon" && p.status == "published");
+        if mastodon.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mastodon = mastodon.expect("the post reached Mastodon");
+    let statuses = fake.statuses();
+    assert_eq!(statuses.len(), 1, "posted once");
+    assert_eq!(statuses[0]["text"], TEXT);
+    let alts: Vec<Value> = fake
+        .media()
+        .values()
+        .map(|m| m["description"].clone())
+        .collect();
+    assert_eq!(alts, vec![Value::from(ALT)]);
+    // The post page links the Mastodon post.
+    let bernd = app.login("bernd@musterstadt.de").await;
+    let (_, html) = app.get_page(&bernd, &format!("/beitraege/{post}")).await;
+    let url = mastodon.url.unwrap();
+    assert!(html.contains(&format!("<a href=\"{url}\">")), "{html}");
 
     // The public side: listed, the post page with the image and its alt text, no cookies, nothing foreign.
     assert!(seen["newsText"]
