@@ -24,7 +24,7 @@ pub struct PublishChannelConfig {
     /// The channel's public profile (e.g. "https://bawü.social/@musterstadt"), linked from the
     /// town's channel directory; not an adapter key.
     pub profile_url: Option<String>,
-    /// Keys for the adapter (instance, access_token, …), not used yet.
+    /// Keys for the adapter (instance, access_token, …), read by [`networks`].
     #[serde(flatten)]
     pub adapter: toml::Table,
 }
