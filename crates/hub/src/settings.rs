@@ -249,7 +249,125 @@ pub fn file_fingerprints(file: &[TenantConfig]) -> std::collections::BTreeMap<St
                     t.public_username,
                 ));
             }
+            // Publishing networks as configured; only this hash of them is kept.
+            text.push_str(&hash(&format!("|net:{:?}", cfg.networks)));
             (cfg.settings.slug.clone(), hash(&text))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::registry::WhatsAppChannelConfig;
+
+    fn file() -> Vec<TenantConfig> {
+        let mut settings = MunicipalitySettings::new("musterstadt", "Musterstadt");
+        settings.office_hours.mon = vec!["08:00-12:00".into()];
+        vec![TenantConfig {
+            networks: vec![],
+            settings,
+            whatsapp: vec![WhatsAppChannelConfig {
+                name: "whatsapp".into(),
+                phone_number_id: "1001".into(),
+                verify_token: "vt".into(),
+                app_secret: "file-secret".into(),
+                access_token: "file-token".into(),
+                api_base: "http://127.0.0.1:9".into(),
+                api_version: "v23.0".into(),
+                display_phone_number: None,
+            }],
+            telegram: vec![],
+            sso: None,
+        }]
+    }
+
+    fn saved(section: &str, json: &str) -> SettingsOverride {
+        SettingsOverride {
+            municipality_id: 1,
+            slug: "musterstadt".into(),
+            section: section.into(),
+            value_json: json.into(),
+            changed_by: "staff:1 a@x".into(),
+            changed_at: 0,
+        }
+    }
+
+    #[test]
+    fn saved_sections_win_and_ones_that_no_longer_fit_leave_the_file_value() {
+        let out = effective(
+            &file(),
+            &[
+                saved("office_hours", r#"{"tue":["09:00-11:00"]}"#),
+                saved("response_targets", r#"{"consultation_minutes":0}"#),
+                saved(
+                    "consultation_hours",
+                    r#"[{"name":"S","channels":["signal"],"rule":"FREQ=WEEKLY;BYDAY=TU","start":"14:00","end":"18:00"}]"#,
+                ),
+            ],
+            &[],
+        );
+        let s = &out[0].settings;
+        assert_eq!(s.office_hours.tue, vec!["09:00-11:00"]);
+        assert!(
+            s.office_hours.mon.is_empty(),
+            "the section is replaced as a whole"
+        );
+        assert_eq!(s.response_targets, ResponseTargetsConfig::default());
+        assert!(s.consultation_hours.is_empty());
+    }
+
+    #[test]
+    fn credentials_replace_the_file_values_of_their_channel_only() {
+        let secret = |external_id: &str, name: &str, value: &str| ChannelSecret {
+            channel_id: 7,
+            kind: "whatsapp".into(),
+            external_id: external_id.into(),
+            name: name.into(),
+            value: value.into(),
+            changed_by: String::new(),
+            changed_at: 0,
+        };
+        let out = effective(
+            &file(),
+            &[],
+            &[
+                secret("1001", "access_token", "ui-token"),
+                secret("2002", "app_secret", "other-number"),
+            ],
+        );
+        let w = &out[0].whatsapp[0];
+        assert_eq!(w.access_token, "ui-token");
+        assert_eq!(w.app_secret, "file-secret");
+    }
+
+    #[test]
+    fn check_refuses_what_the_file_would_refuse() {
+        let mut cfg = file().remove(0);
+        Section::OfficeHours
+            .apply(&mut cfg.settings, r#"{"mon":["13:00-12:00"]}"#)
+            .unwrap();
+        let e = check(&cfg).unwrap_err();
+        assert!(e.starts_with("office_hours.mon:"), "{e}");
+        let mut cfg = file().remove(0);
+        Section::Texts
+            .apply(&mut cfg.settings, r#"{"access_ready":"ohne Link"}"#)
+            .unwrap();
+        assert!(check(&cfg).unwrap_err().contains("{link}"));
+        assert!(Section::OfficeHours
+            .apply(&mut cfg.settings, r#"{"monday":[]}"#)
+            .is_err());
+    }
+
+    #[test]
+    fn fingerprints_follow_each_municipality_and_its_secrets() {
+        let a = file_fingerprints(&file());
+        let mut changed = file();
+        changed[0].whatsapp[0].access_token = "new".into();
+        let b = file_fingerprints(&changed);
+        assert_ne!(a["musterstadt"], b["musterstadt"]);
+        assert!(!b["musterstadt"].contains("new"));
+        assert_eq!(a, file_fingerprints(&file()));
+    }
 }

@@ -3,6 +3,7 @@
 
 mod channels;
 mod form;
+mod read;
 
 use std::collections::HashMap;
 
@@ -339,7 +340,7 @@ async fn save(
     let Some(cfg) = state.registry.effective_config(&tenant.settings.slug) else {
         return view::not_found(tr, Some(session.chrome(&state, PATH).await));
     };
-    let json = match form::read(section, tr.lang, &values, &cfg.settings, &cfg) {
+    let json = match read::read(section, tr.lang, &values, &cfg.settings, &cfg) {
         Ok(j) => j,
         Err(errors) => {
             return section_page(&state, &session, tr, section, Some((&values, errors)), None).await
@@ -349,7 +350,7 @@ async fn save(
         .registry
         .check_section(&tenant.settings.slug, section, &json)
     {
-        let (field, text) = form::place_error(section, tr.lang, &message);
+        let (field, text) = read::place_error(section, tr.lang, &message);
         let errors = HashMap::from([(field, text)]);
         return section_page(&state, &session, tr, section, Some((&values, errors)), None).await;
     }
