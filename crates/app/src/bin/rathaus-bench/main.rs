@@ -4,14 +4,24 @@
 //! database with the store's settings; (1) N webhooks as fast as C keep-alive connections allow;
 //! (2) webhooks at a fixed rate (open loop, latency counted from the scheduled send time);
 //! then the server's peak RSS (`VmHWM`). `--write docs/benchmarks.md` writes the report.
+//!
+//! Then, on a generated year of data (1,000,000 messages in 100,000 concerns): the response-time
+//! report, erasing single citizens, and the retention purge inside a running server under webhook
+//! load; and the public news page and feeds against nginx serving the same bytes (`--parts`).
 
 mod ceiling;
+mod data;
 mod load;
 mod machine;
+mod news;
+mod purge;
 mod report;
 mod runs;
+mod scenarios;
+mod scenarios_report;
 mod scratch_db;
 mod server;
+mod store_parts;
 mod webhooks;
 
 use std::path::{Path, PathBuf};
@@ -26,8 +36,10 @@ use load::{closed_loop, open_loop, send, Phase};
 use machine::{
     filesystem_of, git_commit, proc_status_kib, utc_now, wait_quiet, CpuSnap, Machine, Rss,
 };
-use report::{ms, reproduce_command};
+use report::{ms, reproduce_command, scenarios_command};
 use runs::Runs;
+use scenarios::{data_parts, news_part, Parts, Scenarios, ALL_PARTS};
+use scenarios_report::SECTION_MARKER;
 use scratch_db::{job_snapshot, PgScratch};
 use server::{free_port, write_config, Server};
 use webhooks::{mean, prepare, stored_payload_len};
@@ -92,6 +104,39 @@ struct Args {
     /// Write the report as Markdown to this file (e.g. docs/benchmarks.md).
     #[arg(long)]
     write: Option<PathBuf>,
+    /// Parts to run, comma-separated: intake, report, erasure, purge, news.
+    #[arg(long, default_value = ALL_PARTS)]
+    parts: Parts,
+    /// Messages in the generated data (report, erasure, purge).
+    #[arg(long, default_value_t = 1_000_000)]
+    messages: usize,
+    /// Concerns in the generated data; all of them are due for the purge.
+    #[arg(long, default_value_t = 100_000)]
+    concerns: usize,
+    /// Citizens erased one after the other (each with 3 concerns of 10 messages).
+    #[arg(long, default_value_t = 10)]
+    erasures: usize,
+    /// Runs of the response-time report (after one warm-up run).
+    #[arg(long, default_value_t = 5)]
+    report_runs: usize,
+    /// Webhooks per second sent while the purge runs.
+    #[arg(long, default_value_t = 200)]
+    purge_rate: u32,
+    /// Seconds after which a purge that has not finished counts as failed.
+    #[arg(long, default_value_t = 300)]
+    purge_limit: u64,
+    /// Posts published on the news page before it is measured.
+    #[arg(long, default_value_t = 30)]
+    news_posts: usize,
+    /// Seconds of each wrk run.
+    #[arg(long, default_value_t = 5)]
+    wrk_seconds: u64,
+    /// wrk runs per server and resource (alternating between rathaus and nginx).
+    #[arg(long, default_value_t = 3)]
+    wrk_rounds: usize,
+    /// wrk connections.
+    #[arg(long, default_value_t = 16)]
+    wrk_connections: usize,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -129,12 +174,93 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Some(d) => d.clone(),
         None => std::env::temp_dir(),
     };
+    let mut intake_md = None;
+    if args.parts.intake {
+        intake_md = Some(intake(&args, rate_events, &server_exe, &base).await?);
+    }
+    let mut scenarios = Scenarios::default();
+    if args.parts.data() || args.parts.news {
+        if args.database_url.is_some() {
+            bail!("the report, erasure, purge and news parts run on SQLite only; leave out --database-url or use --parts intake");
+        }
+        if args.concerns == 0 || args.messages < 2 * args.concerns {
+            bail!("--concerns must be at least 1 and --messages at least twice --concerns");
+        }
+        let scratch = base.join(format!(
+            "rathaus-bench-data-{}-{:08x}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        let result = async {
+            if args.parts.data() {
+                data_parts(
+                    &args,
+                    args.parts,
+                    &server_exe,
+                    &scratch.join("data"),
+                    &mut scenarios,
+                )
+                .await?;
+            }
+            if args.parts.news {
+                news_part(&args, &server_exe, &scratch.join("news"), &mut scenarios).await?;
+            }
+            Ok::<_, anyhow::Error>(())
+        }
+        .await;
+        if args.keep || result.is_err() {
+            eprintln!("scratch folder kept: {}", scratch.display());
+        } else if let Err(e) = std::fs::remove_dir_all(&scratch) {
+            eprintln!(
+                "warning: could not remove scratch folder {}: {e}",
+                scratch.display()
+            );
+        }
+        result?;
+        println!("\n{}", scenarios.goals_table());
+    }
+    if let Some(path) = &args.write {
+        let old = std::fs::read_to_string(path).unwrap_or_default();
+        let notes_at = old.find(NOTES_MARKER).unwrap_or(old.len());
+        let section_at = old
+            .find(SECTION_MARKER)
+            .filter(|i| *i < notes_at)
+            .unwrap_or(notes_at);
+        // Parts not run this time keep what the file said about them; hand-written notes after the
+        // notes marker survive a new run.
+        let mut md = match intake_md {
+            Some(m) => m,
+            None => old[..section_at].to_string(),
+        };
+        md = format!("{}\n", md.trim_end());
+        if !scenarios.is_empty() {
+            let section = scenarios.markdown(&utc_now(), &git_commit(), &scenarios_command(&args));
+            md = format!("{md}\n{}\n", section.trim_end());
+        } else if section_at < notes_at {
+            md = format!("{md}\n{}\n", old[section_at..notes_at].trim_end());
+        }
+        if notes_at < old.len() {
+            md = format!("{md}\n{}", &old[notes_at..]);
+        }
+        std::fs::write(path, md).with_context(|| format!("writing {}", path.display()))?;
+        println!("report written to {}", path.display());
+    }
+    Ok(())
+}
+
+/// The webhook intake runs (`--repeat` of them); returns their Markdown report.
+async fn intake(
+    args: &Args,
+    rate_events: usize,
+    server_exe: &Path,
+    base: &Path,
+) -> anyhow::Result<String> {
     let mut runs = Vec::with_capacity(args.repeat);
     for i in 0..args.repeat {
         if args.repeat > 1 {
             eprintln!("run {} of {}", i + 1, args.repeat);
         }
-        let mut report = bench_once(&args, rate_events, &server_exe, &base).await?;
+        let mut report = bench_once(args, rate_events, server_exe, base).await?;
         // With --wait-quiet, a run that others disturbed anyway is done again (at most three times).
         let mut redone = 0;
         while args.wait_quiet > 0 && !report.disturbed().is_empty() && redone < 3 {
@@ -143,7 +269,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 report.disturbed().join(", ")
             );
             redone += 1;
-            report = bench_once(&args, rate_events, &server_exe, &base).await?;
+            report = bench_once(args, rate_events, server_exe, base).await?;
         }
         report.redone = redone;
         println!("\n{}", report.summary_table());
@@ -160,19 +286,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if all.runs.len() > 1 {
         println!("\n{}", all.goals_table());
     }
-    let mut md = all.markdown();
-    if let Some(path) = &args.write {
-        // Hand-written notes after the marker survive a new run.
-        if let Ok(old) = std::fs::read_to_string(path) {
-            if let Some(i) = old.find(NOTES_MARKER) {
-                md.push('\n');
-                md.push_str(&old[i..]);
-            }
-        }
-        std::fs::write(path, md).with_context(|| format!("writing {}", path.display()))?;
-        println!("report written to {}", path.display());
-    }
-    Ok(())
+    Ok(all.markdown())
 }
 
 /// One run in a scratch folder (and scratch PostgreSQL database) of its own, cleaned up afterwards.

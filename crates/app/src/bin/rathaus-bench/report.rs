@@ -7,8 +7,8 @@ use std::time::Duration;
 use crate::machine::CpuUse;
 use crate::{Args, Report, GOAL_P99, GOAL_RSS_KIB, GOAL_SHARE_OF_CEILING};
 
-/// The shell commands that repeat this run.
-pub(crate) fn reproduce_command(args: &Args, rate_events: usize) -> String {
+/// The build command and the path of this binary, as the commands that repeat a run name them.
+fn build_and_bench_path() -> (String, String) {
     let exe = std::env::current_exe().ok();
     // <target>/release/rathaus-bench: name the target folder as it was used.
     let target = exe
@@ -30,6 +30,52 @@ pub(crate) fn reproduce_command(args: &Args, rate_events: usize) -> String {
         _ => "./target/release/rathaus-bench".to_string(),
     };
     out.push_str("cargo build --release -p rathaus --bins\n");
+    (out, bench_path)
+}
+
+/// The options of the data-heavy parts that differ from their defaults, and `--parts` unless all run.
+fn parts_options(args: &Args) -> String {
+    let mut out = String::new();
+    if args.parts.to_string() != crate::ALL_PARTS {
+        let _ = write!(out, " --parts {}", args.parts);
+    }
+    for (name, value, default) in [
+        ("messages", args.messages as u64, 1_000_000),
+        ("concerns", args.concerns as u64, 100_000),
+        ("erasures", args.erasures as u64, 10),
+        ("report-runs", args.report_runs as u64, 5),
+        ("purge-rate", u64::from(args.purge_rate), 200),
+        ("purge-limit", args.purge_limit, 300),
+        ("news-posts", args.news_posts as u64, 30),
+        ("wrk-seconds", args.wrk_seconds, 5),
+        ("wrk-rounds", args.wrk_rounds as u64, 3),
+        ("wrk-connections", args.wrk_connections as u64, 16),
+    ] {
+        if value != default {
+            let _ = write!(out, " --{name} {value}");
+        }
+    }
+    out
+}
+
+/// The shell commands that repeat only the data-heavy parts of this run.
+pub(crate) fn scenarios_command(args: &Args) -> String {
+    let (mut out, bench_path) = build_and_bench_path();
+    let mut parts = args.parts;
+    parts.intake = false;
+    let _ = write!(out, "{bench_path} --parts {parts}");
+    let mut only = args.clone();
+    only.parts = crate::ALL_PARTS.parse().unwrap_or(parts);
+    out.push_str(&parts_options(&only));
+    if let Some(w) = &args.write {
+        let _ = write!(out, " --write {}", w.display());
+    }
+    out
+}
+
+/// The shell commands that repeat this run.
+pub(crate) fn reproduce_command(args: &Args, rate_events: usize) -> String {
+    let (mut out, bench_path) = build_and_bench_path();
     let _ = write!(
         out,
         "{bench_path} --events {} --concurrency {} --rate {}",
@@ -56,6 +102,7 @@ pub(crate) fn reproduce_command(args: &Args, rate_events: usize) -> String {
     if args.database_url.is_some() {
         out.push_str(" --database-url postgres://USER:PASSWORD@HOST/postgres");
     }
+    out.push_str(&parts_options(args));
     if let Some(w) = &args.write {
         let _ = write!(out, " --write {}", w.display());
     }
