@@ -39,11 +39,13 @@ impl Store {
         id: i64,
     ) -> Result<Option<(String, Vec<u8>)>> {
         Ok(read!(self.db(), |ex| {
-            sqlx::query_as("SELECT mime, bytes FROM post_images WHERE id = $1 AND municipality_id = $2")
-                .bind(id)
-                .bind(municipality_id)
-                .fetch_optional(ex)
-                .await?
+            sqlx::query_as(
+                "SELECT mime, bytes FROM post_images WHERE id = $1 AND municipality_id = $2",
+            )
+            .bind(id)
+            .bind(municipality_id)
+            .fetch_optional(ex)
+            .await?
         }))
     }
 
@@ -83,8 +85,12 @@ impl Store {
         });
         if n == 1 {
             self.audit(
-                AuditEvent::new(Some(municipality_id), format!("staff:{actor_id}"), "post.edit")
-                    .target(format!("post:{post_id}")),
+                AuditEvent::new(
+                    Some(municipality_id),
+                    format!("staff:{actor_id}"),
+                    "post.edit",
+                )
+                .target(format!("post:{post_id}")),
                 now,
             )
             .await?;

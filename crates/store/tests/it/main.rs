@@ -12,3 +12,4 @@ mod response_times;
 mod security;
 mod teams;
 mod settings;
+mod staff_posts;
