@@ -91,6 +91,7 @@ pub async fn apply(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use rathaus_domain::ChannelKind;
 
