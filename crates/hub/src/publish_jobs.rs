@@ -226,8 +226,53 @@ fn retry_note(err: &PublishError) -> String {
     format!("Neuer Versuch folgt / will be retried: {err}")
 }
 
-/// Runs one publishing job.
+/// Runs one publishing job. When our own side keeps failing (database, decoding) until the job
+/// gives up, the publication says so instead of staying pending for ever.
 pub(crate) async fn run(
+    store: &Store,
+    registry: &Registry,
+    job: &ClaimedJob,
+    backoff: &Backoff,
+    jitter: f64,
+) -> Result<Verdict, String> {
+    let result = run_job(store, registry, job, backoff, jitter).await;
+    let attempt = u32::try_from(job.attempts.max(1)).unwrap_or(u32::MAX);
+    if let (Err(reason), true) = (&result, backoff.gives_up_after(attempt)) {
+        let pj: Option<PublishJob> = serde_json::from_slice(&job.payload).ok();
+        if let (Some(pj), Some(tenant)) = (pj, registry.tenant(job.municipality_id)) {
+            if pj.op == JobOp::Publish {
+                let message = format!(
+                    "Interner Fehler, nach {attempt} Versuchen aufgegeben / internal error, gave up after {attempt} attempts: {reason}"
+                );
+                let status = match store.publication_state(pj.post_id, &pj.channel).await {
+                    // An attempt may have reached the platform: a person must look.
+                    Ok(Some(s)) if s.status == st::SENDING => Some(st::UNKNOWN),
+                    Ok(Some(s)) if s.status == st::PENDING => Some(st::FAILED),
+                    // Already decided (or unreadable): leave it.
+                    _ => None,
+                };
+                let Some(status) = status else {
+                    return result;
+                };
+                if let Err(e) = conclude(
+                    store,
+                    tenant,
+                    pj.post_id,
+                    &pj.channel,
+                    status,
+                    Some(&message),
+                )
+                .await
+                {
+                    tracing::error!(post = pj.post_id, error = %e, "could not record the given-up publication");
+                }
+            }
+        }
+    }
+    result
+}
+
+async fn run_job(
     store: &Store,
     registry: &Registry,
     job: &ClaimedJob,
