@@ -59,6 +59,7 @@ try {
   // Editor A composes with an image but without alt text.
   const a = await session(emailA);
   await a.page.goto(base + '/beitraege/neu');
+  await audit(a.page, 'composer (empty)');
   await a.page.fill('#post-text', postText);
   await a.page.setInputFiles('#upload-1', imagePath);
   const [blocked] = await Promise.all([
@@ -97,6 +98,8 @@ try {
   })));
   result.websiteLink = await b.page.locator('a', { hasText: 'Beitrag ansehen' }).first().getAttribute('href').catch(() => null);
   await audit(b.page, 'post page (published)');
+  await b.page.goto(base + '/beitraege');
+  await audit(b.page, 'post list');
   await close(b);
 
   // A citizen without an account: the news page, the post page, and both feeds.

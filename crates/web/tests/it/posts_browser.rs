@@ -287,7 +287,7 @@ async fn an_editor_composes_a_second_approves_and_the_town_page_and_feeds_show_i
     }
     assert_eq!(
         seen["audits"].as_object().unwrap().len(),
-        4,
+        6,
         "every page audited"
     );
     let errors: Vec<&str> = seen["consoleErrors"]
