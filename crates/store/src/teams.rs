@@ -301,6 +301,26 @@ impl Store {
         Ok(out)
     }
 
+    /// Concerns per status that a team-scoped member sees (their teams' and team-less ones), for the
+    /// inbox tabs; statuses without concerns are absent.
+    pub async fn concern_counts_visible_to(
+        &self,
+        municipality_id: i64,
+        staff_id: i64,
+    ) -> Result<Vec<(String, i64)>> {
+        Ok(read!(self.db(), |ex| {
+            sqlx::query_as(
+                "SELECT status, COUNT(*) FROM concerns WHERE municipality_id = $1 \
+                 AND (team_id IS NULL OR team_id IN (SELECT team_id FROM team_members WHERE staff_id = $2)) \
+                 GROUP BY status",
+            )
+            .bind(municipality_id)
+            .bind(staff_id)
+            .fetch_all(ex)
+            .await?
+        }))
+    }
+
     /// Ids of the teams a staff member belongs to in the municipality.
     pub async fn staff_team_ids(&self, municipality_id: i64, staff_id: i64) -> Result<Vec<i64>> {
         Ok(read!(self.db(), |ex| {

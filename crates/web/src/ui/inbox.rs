@@ -112,7 +112,7 @@ pub async fn inbox(
         visible_to,
     };
     let now = now_ms();
-    let (mut concerns, counts, channels, alerts, teams) = match tokio::try_join!(
+    let (mut concerns, mut counts, channels, alerts, teams) = match tokio::try_join!(
         state.store.list_concerns(mid, &filter),
         state.store.concern_counts(mid),
         state.store.channels(mid),
@@ -122,6 +122,19 @@ pub async fn inbox(
         Ok(r) => r,
         Err(e) => return view::internal_error(tr, &e),
     };
+    // The tabs count what this member may see.
+    if let Some(staff) = visible_to {
+        let rows = match state.store.concern_counts_visible_to(mid, staff).await {
+            Ok(r) => r,
+            Err(e) => return view::internal_error(tr, &e),
+        };
+        for (status, n) in &mut counts {
+            *n = rows
+                .iter()
+                .find(|(s, _)| s == status.as_str())
+                .map_or(0, |(_, c)| *c);
+        }
+    }
     if overdue_only {
         concerns.retain(|c| {
             c.status != ConcernStatus::Resolved
