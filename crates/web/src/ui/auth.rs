@@ -113,10 +113,25 @@ pub(super) fn set_cookie(state: &AppState, token: &str, max_age_s: i64) -> Heade
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// `/`: the inbox for a signed-in member, else the login page.
+/// The page a role starts on: the first section of the header its role may open (an editor lands on
+/// the posts, a viewer on the reports — not on an inbox that would refuse them).
+pub fn home_for(role: rathaus_store::Role) -> &'static str {
+    use crate::security::access::{PUBLISH, READ_CONCERNS, REPORTS};
+    if READ_CONCERNS.contains(&role) {
+        "/inbox"
+    } else if PUBLISH.contains(&role) {
+        "/beitraege"
+    } else if REPORTS.contains(&role) {
+        "/berichte"
+    } else {
+        "/account/sessions"
+    }
+}
+
+/// `/`: the signed-in member's start page ([`home_for`] their role), else the login page.
 pub async fn root(session: Option<StaffSession>) -> Redirect {
     match session {
-        Some(_) => Redirect::to("/inbox"),
+        Some(s) => Redirect::to(home_for(s.info.role)),
         None => Redirect::to("/login"),
     }
 }
@@ -224,7 +239,7 @@ fn local_path(back: &str) -> &str {
     if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
         back
     } else {
-        "/inbox"
+        "/"
     }
 }
 
@@ -274,12 +289,26 @@ mod tests {
     #[test]
     fn language_switch_only_returns_to_local_paths() {
         assert_eq!(local_path("/concerns/4"), "/concerns/4");
-        assert_eq!(local_path("//evil.example/"), "/inbox");
-        assert_eq!(local_path("https://evil.example/"), "/inbox");
-        assert_eq!(local_path("/\\evil.example"), "/inbox");
+        assert_eq!(local_path("//evil.example/"), "/");
+        assert_eq!(local_path("https://evil.example/"), "/");
+        assert_eq!(local_path("/\\evil.example"), "/");
         assert_eq!(
             with_flash("/inbox?status=open&msg=sent", "language"),
             "/inbox?status=open&msg=language"
         );
+    }
+
+    #[test]
+    fn every_role_starts_on_a_page_the_matrix_lets_it_open() {
+        use crate::security::access::{lookup, Lookup};
+        for role in rathaus_store::Role::ALL {
+            let home = home_for(role);
+            match lookup("GET", home) {
+                Lookup::Found(access) => assert!(access.admits(role), "{role:?} refused at {home}"),
+                other => panic!("no GET rule for {home}: {other:?}"),
+            }
+        }
+        assert_eq!(home_for(rathaus_store::Role::Editor), "/beitraege");
+        assert_eq!(home_for(rathaus_store::Role::Viewer), "/berichte");
     }
 }

@@ -224,5 +224,13 @@ pub(super) async fn signed_in(
         details,
     )
     .await;
-    ([(header::SET_COOKIE, cookie)], Redirect::to("/inbox")).into_response()
+    // Straight to the role's start page; an unreadable role falls back to `/`, which asks the session.
+    let home = match state.store.staff_municipalities(staff_id).await {
+        Ok(ms) => ms
+            .into_iter()
+            .find(|(m, _)| *m == municipality_id)
+            .map_or("/", |(_, role)| super::auth::home_for(role)),
+        Err(_) => "/",
+    };
+    ([(header::SET_COOKIE, cookie)], Redirect::to(home)).into_response()
 }

@@ -18,6 +18,8 @@ pub struct Chrome {
     /// The other language offered by the switch.
     pub other_lang: &'static str,
     pub other_lang_label: &'static str,
+    /// Whether the inbox is offered (the matrix's `READ_CONCERNS` roles).
+    pub inbox: bool,
     /// Whether the privacy center is offered (data-protection officers only).
     pub privacy: bool,
     /// Whether the consultation-hour live view is offered (the matrix's `LIVE` roles).
@@ -57,6 +59,7 @@ impl Chrome {
             back: back.to_string(),
             other_lang,
             other_lang_label,
+            inbox: crate::security::access::READ_CONCERNS.contains(&session.role),
             privacy: session.role.is_privacy_officer(),
             live: crate::security::access::LIVE.contains(&session.role),
             reports: crate::security::access::REPORTS.contains(&session.role),

@@ -379,3 +379,42 @@ async fn a_setup_link_creates_the_first_admin_once() {
     let res = app.post_form("", &path, &form(PASSWORD, PASSWORD)).await;
     assert_eq!(res.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn each_role_lands_on_a_page_it_may_open_and_sees_only_its_sections() {
+    let app = start().await;
+    for (email, role, home, inbox_link) in [
+        ("redaktion@musterstadt.de", Role::Editor, "/beitraege", false),
+        ("controlling@musterstadt.de", Role::Viewer, "/berichte", false),
+        ("sb@musterstadt.de", Role::Agent, "/inbox", true),
+    ] {
+        app.staff(app.a, email, role).await;
+        let res = app
+            .http
+            .post(app.url("/login"))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("email", email), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 303, "{role:?}");
+        assert_eq!(header(res.headers(), "location"), home, "{role:?}");
+        let cookie = header(res.headers(), "set-cookie")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let (status, page) = app.get_page(&cookie, home).await;
+        assert_eq!(status, 200, "{role:?} at {home}");
+        assert_eq!(page.contains("href=\"/inbox\""), inbox_link, "{role:?}");
+        // `/` sends a signed-in member to the same start page.
+        let res = app
+            .http
+            .get(app.url("/"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(header(res.headers(), "location"), home, "{role:?}");
+    }
+}
