@@ -384,8 +384,18 @@ async fn a_setup_link_creates_the_first_admin_once() {
 async fn each_role_lands_on_a_page_it_may_open_and_sees_only_its_sections() {
     let app = start().await;
     for (email, role, home, inbox_link) in [
-        ("redaktion@musterstadt.de", Role::Editor, "/beitraege", false),
-        ("controlling@musterstadt.de", Role::Viewer, "/berichte", false),
+        (
+            "redaktion@musterstadt.de",
+            Role::Editor,
+            "/beitraege",
+            false,
+        ),
+        (
+            "controlling@musterstadt.de",
+            Role::Viewer,
+            "/berichte",
+            false,
+        ),
         ("sb@musterstadt.de", Role::Agent, "/inbox", true),
     ] {
         app.staff(app.a, email, role).await;
