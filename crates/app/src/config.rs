@@ -155,9 +155,26 @@ impl Config {
     ) -> anyhow::Result<Config> {
         let mut value = match file {
             Some((text, origin)) => {
-                // First pass gives errors with line and column against the file the admin wrote.
-                toml::from_str::<Config>(text).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
-                toml::from_str::<toml::Table>(text).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?
+                let table = toml::from_str::<toml::Table>(text)
+                    .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+                // First pass gives errors with line and column against the file the admin wrote. The
+                // `<secret>_file` keys are no fields of the configuration (they are read into `<secret>`
+                // below), so a file that uses them is judged after reading them instead.
+                if let Err(positioned) = toml::from_str::<Config>(text) {
+                    let mut resolved = table.clone();
+                    resolve_secret_files(&mut resolved).with_context(|| origin.to_string())?;
+                    if let Err(e) = Config::deserialize(toml::Value::Table(resolved)) {
+                        let names_a_file_key = SECRET_KEYS
+                            .iter()
+                            .any(|k| positioned.message().contains(&format!("{k}_file")));
+                        return Err(if names_a_file_key {
+                            anyhow::anyhow!("{origin}: {e}")
+                        } else {
+                            anyhow::anyhow!("{origin}: {positioned}")
+                        });
+                    }
+                }
+                table
             }
             None => toml::Table::new(),
         };
@@ -617,6 +634,38 @@ consultation_inside = "Vor Ihnen: {ahead}"
             !dbg.contains("s3cret") && !dbg.contains("123:abc") && !dbg.contains("from-file"),
             "{dbg}"
         );
+    }
+
+    #[test]
+    fn secret_files_named_in_the_toml_file_itself_are_read() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let app_secret = write(dir.path(), "app-secret", "whatsapp-app-secret\n");
+        let bot_token = write(dir.path(), "bot-token", "123:from-file\n");
+        let text = SAMPLE
+            .replace(
+                "app_secret = \"from-file\"",
+                &format!("app_secret_file = \"{}\"", app_secret.display()),
+            )
+            .replace(
+                "bot_token = \"123:abc\"",
+                &format!("bot_token_file = \"{}\"", bot_token.display()),
+            );
+        let p = write(dir.path(), "c.toml", &text);
+        let c = Config::load_with_env(Some(&p), &[]).expect("loads");
+        let t = &c.tenants().expect("tenants")[0];
+        assert_eq!(t.whatsapp[0].app_secret, "whatsapp-app-secret");
+        assert_eq!(t.telegram[0].bot_token, "123:from-file");
+        // A real mistake beside a secret file is still named, and a missing secret file too.
+        let typo = write(dir.path(), "typo.toml", &text.replace("verify_token", "verify_tokn"));
+        let e = format!("{:#}", Config::load_with_env(Some(&typo), &[]).unwrap_err());
+        assert!(e.contains("verify_tokn"), "{e}");
+        let missing = write(
+            dir.path(),
+            "missing.toml",
+            &text.replace(&app_secret.display().to_string(), "/nonexistent/app-secret"),
+        );
+        let e = format!("{:#}", Config::load_with_env(Some(&missing), &[]).unwrap_err());
+        assert!(e.contains("app_secret_file") && e.contains("/nonexistent/app-secret"), "{e}");
     }
 
     #[test]
