@@ -656,7 +656,11 @@ consultation_inside = "Vor Ihnen: {ahead}"
         assert_eq!(t.whatsapp[0].app_secret, "whatsapp-app-secret");
         assert_eq!(t.telegram[0].bot_token, "123:from-file");
         // A real mistake beside a secret file is still named, and a missing secret file too.
-        let typo = write(dir.path(), "typo.toml", &text.replace("verify_token", "verify_tokn"));
+        let typo = write(
+            dir.path(),
+            "typo.toml",
+            &text.replace("verify_token", "verify_tokn"),
+        );
         let e = format!("{:#}", Config::load_with_env(Some(&typo), &[]).unwrap_err());
         assert!(e.contains("verify_tokn"), "{e}");
         let missing = write(
@@ -664,8 +668,14 @@ consultation_inside = "Vor Ihnen: {ahead}"
             "missing.toml",
             &text.replace(&app_secret.display().to_string(), "/nonexistent/app-secret"),
         );
-        let e = format!("{:#}", Config::load_with_env(Some(&missing), &[]).unwrap_err());
-        assert!(e.contains("app_secret_file") && e.contains("/nonexistent/app-secret"), "{e}");
+        let e = format!(
+            "{:#}",
+            Config::load_with_env(Some(&missing), &[]).unwrap_err()
+        );
+        assert!(
+            e.contains("app_secret_file") && e.contains("/nonexistent/app-secret"),
+            "{e}"
+        );
     }
 
     #[test]
