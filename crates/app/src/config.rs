@@ -661,7 +661,10 @@ consultation_inside = "Vor Ihnen: {ahead}"
             "typo.toml",
             &text.replace("verify_token", "verify_tokn"),
         );
-        let e = format!("{:#}", Config::load_with_env(Some(&typo), &[]).unwrap_err());
+        let e = format!(
+            "{:#}",
+            Config::load_with_env(Some(&typo), &[]).expect_err("typo")
+        );
         assert!(e.contains("verify_tokn"), "{e}");
         let missing = write(
             dir.path(),
@@ -670,7 +673,7 @@ consultation_inside = "Vor Ihnen: {ahead}"
         );
         let e = format!(
             "{:#}",
-            Config::load_with_env(Some(&missing), &[]).unwrap_err()
+            Config::load_with_env(Some(&missing), &[]).expect_err("missing file")
         );
         assert!(
             e.contains("app_secret_file") && e.contains("/nonexistent/app-secret"),

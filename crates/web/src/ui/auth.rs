@@ -303,10 +303,11 @@ mod tests {
         use crate::security::access::{lookup, Lookup};
         for role in rathaus_store::Role::ALL {
             let home = home_for(role);
-            match lookup("GET", home) {
-                Lookup::Found(access) => assert!(access.admits(role), "{role:?} refused at {home}"),
-                other => panic!("no GET rule for {home}: {other:?}"),
-            }
+            let found = lookup("GET", home);
+            assert!(
+                matches!(found, Lookup::Found(access) if access.admits(role)),
+                "{role:?} cannot open {home}: {found:?}"
+            );
         }
         assert_eq!(home_for(rathaus_store::Role::Editor), "/beitraege");
         assert_eq!(home_for(rathaus_store::Role::Viewer), "/berichte");
