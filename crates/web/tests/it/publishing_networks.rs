@@ -437,6 +437,14 @@ async fn edit_and_delete_propagate_and_the_post_says_where_deleting_was_not_poss
         "{note}"
     );
     assert_eq!(fake.messages()[0]["deleted"], json!(false));
+    // The staff post page says the same in words.
+    let cookie = app.login("redaktion@musterstadt.de").await;
+    let (status, page) = app.get_page(&cookie, &format!("/beitraege/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Löschen auf Telegram-Kanal nicht möglich"),
+        "{page}"
+    );
     // Off the news page.
     let page = app
         .http

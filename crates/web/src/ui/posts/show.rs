@@ -94,6 +94,8 @@ pub struct ResultRow {
     pub status_class: String,
     pub url: Option<String>,
     pub error: Option<String>,
+    /// After publishing: edited, deleted, or why that was not possible there.
+    pub note: Option<String>,
 }
 
 pub struct HistoryRow {
@@ -238,7 +240,7 @@ async fn render_post(
     let loaded = async {
         Ok::<_, rathaus_store::StoreError>((
             store.post_images(id).await?,
-            store.publications(id).await?,
+            store.publication_states(id).await?,
             store.post_transitions(id).await?,
             store.staff_of_municipality(m).await?,
         ))
@@ -320,6 +322,7 @@ async fn render_post(
                 status_class: p.status.clone(),
                 url: web_link(p.url),
                 error: p.error,
+                note: p.note,
             })
             .collect(),
         history,
