@@ -18,8 +18,10 @@ pub struct PurgeReport {
     pub dead_jobs: u64,
 }
 
-/// Concerns deleted per transaction by the purge.
-const PURGE_BATCH: i64 = 200;
+/// Concerns deleted per transaction by the purge. Small, so the single SQLite writer is free again within
+/// milliseconds for webhook intake: at 200 concerns of about ten messages each, one batch held it for
+/// about 145 ms in rathaus-bench (docs/benchmarks.md).
+const PURGE_BATCH: i64 = 25;
 
 /// Redelivery protection: platforms retry for hours to days, not weeks.
 const DEDUPE_KEEP_MS: i64 = 30 * 24 * 60 * 60 * 1000;
