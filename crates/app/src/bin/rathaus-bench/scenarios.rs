@@ -290,3 +290,27 @@ impl std::fmt::Display for Parts {
         f.write_str(&names.join(","))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_are_parsed_and_named_back() {
+        let p: Parts = "report, news".parse().unwrap_or(Parts {
+            intake: true,
+            report: false,
+            erasure: false,
+            purge: false,
+            news: false,
+        });
+        assert!(p.report && p.news && !p.intake && !p.purge && !p.erasure);
+        assert_eq!(p.to_string(), "report,news");
+        assert_eq!(
+            ALL_PARTS.parse::<Parts>().map(|p| p.to_string()),
+            Ok(ALL_PARTS.to_string())
+        );
+        assert!("intake,bogus".parse::<Parts>().is_err());
+        assert!("".parse::<Parts>().is_err());
+    }
+}
