@@ -149,9 +149,7 @@ pub async fn start(
         // The worker checks the settings version each round; a web-only process checks it here.
         let (registry, rx) = (registry.clone(), rx.clone());
         tasks.push(tokio::spawn(async move {
-            registry
-                .watch(std::time::Duration::from_secs(2), rx)
-                .await
+            registry.watch(std::time::Duration::from_secs(2), rx).await
         }));
     }
     let worker = roles
@@ -168,6 +166,7 @@ pub async fn start(
             registry: registry.clone(),
             worker: worker.clone(),
             settings: Arc::new(WebSettings::for_url(&public)),
+            public_cache: Default::default(),
         };
         let header_timeout = state.settings.header_read_timeout;
         let app = rathaus_web::router(state);

@@ -185,7 +185,7 @@ impl Store {
     pub async fn audit(&self, event: AuditEvent, now: i64) -> Result<i64> {
         let key = self.audit_key();
         let is_pg = matches!(self.db(), Db::Postgres(_));
-        let id = write_tx!(self.db(), |tx| {
+        let id = write_tx!(self, |tx| {
             if is_pg {
                 sqlx::query(AUDIT_LOCK).execute(&mut *tx).await?;
             }
@@ -318,7 +318,7 @@ impl Store {
     pub async fn purge_audit_before(&self, cutoff: i64, now: i64) -> Result<u64> {
         let key = self.audit_key();
         let is_pg = matches!(self.db(), Db::Postgres(_));
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             if is_pg {
                 sqlx::query(AUDIT_LOCK).execute(&mut *tx).await?;
             }

@@ -186,7 +186,7 @@ impl Store {
             });
         }
         let backend = self.backend();
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             insert_rows!(
                 tx,
                 "citizens",
@@ -307,7 +307,7 @@ impl Store {
             concern_id += 1;
         }
         let backend = self.backend();
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             insert_rows!(
                 tx,
                 "concerns",

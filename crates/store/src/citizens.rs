@@ -149,7 +149,7 @@ impl Store {
             Some(c) => (c.id, c.key),
             None => {
                 let key = Key::generate();
-                let id: i64 = write_tx!(self.db(), |tx| {
+                let id: i64 = write_tx!(self, |tx| {
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO citizens (municipality_id, channel_id, lookup_hash, wrapped_key, platform_id_enc, \
                          pseudonym, consent_given, created_at) VALUES ($1, $2, $3, $4, $4, '', 0, $5) RETURNING id",
@@ -176,7 +176,7 @@ impl Store {
                 (id, key)
             }
         };
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("UPDATE citizens SET consent_given = 1, phone_enc = $1, display_name_enc = $2 WHERE id = $3")
                 .bind(user.phone.as_ref().map(|p| key.seal_str(p, &context("citizens", "phone_enc", citizen_id))))
                 .bind(
@@ -212,7 +212,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         let key = citizen.key.clone();
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("UPDATE citizens SET consent_given = 0 WHERE id = $1")
                 .bind(citizen.id)
                 .execute(&mut *tx)

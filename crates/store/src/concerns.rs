@@ -104,7 +104,7 @@ impl Store {
         let kind = msg.content.kind();
         // The platform's clock decides the reply window, but never a time in our future.
         let sent_at = msg.sent_at_ms.min(now);
-        let filed = write_tx!(self.db(), |tx| {
+        let filed = write_tx!(self, |tx| {
             let dup: Option<i64> = sqlx::query_scalar(
                 "SELECT id FROM messages WHERE channel_id = $1 AND platform_message_hash = $2",
             )
@@ -245,7 +245,7 @@ impl Store {
         let hash = self
             .message_hash(municipality_id, channel_id, &update.platform_message_id)
             .await?;
-        let changed = write_tx!(self.db(), |tx| {
+        let changed = write_tx!(self, |tx| {
             let row: Option<(i64, Option<String>)> = sqlx::query_as(
                 "SELECT id, delivery_status FROM messages WHERE channel_id = $1 AND platform_message_hash = $2 AND direction = 'outbound'",
             )
@@ -302,7 +302,7 @@ impl Store {
             .await?;
         let (job_id, _) = self.seal_job(municipality_id, b"").await?;
         let qkey = self.keys().queue_key(self.db(), municipality_id).await?;
-        let message_id = write_tx!(self.db(), |tx| {
+        let message_id = write_tx!(self, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO messages (municipality_id, concern_id, channel_id, direction, kind, author_id, delivery_status, created_at) \
                  VALUES ($1, $2, $3, 'outbound', 'text', $4, 'queued', $5) RETURNING id",
@@ -391,7 +391,7 @@ impl Store {
         let hash = self
             .message_hash(municipality_id, channel_id, platform_message_id)
             .await?;
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query(
                 "UPDATE messages SET platform_message_hash = $1, delivery_error = NULL, \
                  delivery_status = CASE WHEN delivery_status IN ('delivered', 'read') THEN delivery_status ELSE 'sent' END \
@@ -415,7 +415,7 @@ impl Store {
         error: &str,
     ) -> Result<()> {
         let status = if failed { "failed" } else { "queued" };
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("UPDATE messages SET delivery_status = $1, delivery_error = $2 WHERE id = $3 AND municipality_id = $4")
                 .bind(status)
                 .bind(error)
@@ -447,7 +447,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let citizen = self.citizen(municipality_id, summary.citizen_id).await?;
-        let id = write_tx!(self.db(), |tx| {
+        let id = write_tx!(self, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO messages (municipality_id, concern_id, channel_id, direction, kind, author_id, created_at) \
                  VALUES ($1, $2, $3, 'internal', 'note', $4, $5) RETURNING id",
@@ -481,7 +481,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         let resolved_at = (status == ConcernStatus::Resolved).then_some(now);
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             // Reopening ends the old measurement: the citizen's next message starts a new one.
             sqlx::query(
                 "UPDATE concerns SET status = $1, resolved_at = $2, last_activity_at = $3, \
@@ -510,7 +510,7 @@ impl Store {
         concern_id: i64,
         assignee: Option<i64>,
     ) -> Result<()> {
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             if let Some(staff_id) = assignee {
                 let member: Option<i64> = sqlx::query_scalar(
                     "SELECT staff_id FROM memberships WHERE staff_id = $1 AND municipality_id = $2",

@@ -87,8 +87,15 @@ impl Db {
 
 /// Runs `$body` inside one write transaction; `$tx` is the transaction (use `&mut *$tx` as executor).
 /// On SQLite the transaction starts with `BEGIN IMMEDIATE` so it never has to upgrade a read lock.
+/// `write_tx!(self, …)` on a [`crate::Store`] also raises its write generation after the commit (see
+/// [`crate::Store::write_generation`]); `write_tx!(db = …, …)` runs on a bare [`Db`] (opening the store).
 macro_rules! write_tx {
-    ($db:expr, |$tx:ident| $body:block) => {{
+    ($store:ident, |$tx:ident| $body:block) => {{
+        let out = $crate::db::write_tx!(db = $store.db(), |$tx| $body);
+        $store.wrote();
+        out
+    }};
+    (db = $db:expr, |$tx:ident| $body:block) => {{
         match $db {
             $crate::db::Db::Sqlite { writer, .. } => {
                 #[allow(unused_mut)]

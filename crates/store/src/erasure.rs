@@ -80,7 +80,7 @@ impl Store {
                 .await?
         });
         let mut summary = ErasureSummary::default();
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             for id in &doomed_jobs {
                 summary.jobs += sqlx::query("DELETE FROM jobs WHERE id = $1")
                     .bind(id)
@@ -226,7 +226,7 @@ impl Store {
                         .await?
                 });
                 if known == 0 {
-                    write_tx!(self.db(), |tx| {
+                    write_tx!(self, |tx| {
                         sqlx::query(
                             "INSERT INTO erasures (municipality_id, channel_id, lookup_hash, requested_by, at) VALUES ($1, $2, $3, $4, $5)",
                         )
@@ -246,7 +246,7 @@ impl Store {
 
     /// Takes or renews the named lease for `holder` until `now + ttl_ms`; false if another holder has it.
     pub async fn try_lease(&self, name: &str, holder: &str, now: i64, ttl_ms: i64) -> Result<bool> {
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO leases (name, holder, until_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_at = excluded.until_at \

@@ -108,7 +108,7 @@ impl Store {
             ));
         }
         let mut fresh = 0usize;
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             for (hash, id, sealed, order) in &prepared {
                 let inserted = sqlx::query(
                     "INSERT INTO inbound_seen (municipality_id, key_hash, seen_at) VALUES ($1, $2, $3) \
@@ -155,7 +155,7 @@ impl Store {
         now: i64,
     ) -> Result<i64> {
         let (id, sealed) = self.seal_job(municipality_id, payload).await?;
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query(INSERT_JOB)
                 .bind(id)
                 .bind(municipality_id)
@@ -192,7 +192,7 @@ impl Store {
             Db::Postgres(_) => "FOR UPDATE SKIP LOCKED",
         };
         let sql = claim_sql(lock);
-        let mut rows: Vec<(i64, i64, String, Vec<u8>, i64, i64)> = write_tx!(self.db(), |tx| {
+        let mut rows: Vec<(i64, i64, String, Vec<u8>, i64, i64)> = write_tx!(self, |tx| {
             // Jobs of a crashed worker come back first, so the claim below is one ordered index scan over
             // ready jobs that stops at the limit, however long the backlog is.
             sqlx::query(
@@ -231,7 +231,7 @@ impl Store {
 
     /// A finished job is deleted: its payload may hold personal data we no longer need.
     pub async fn complete_job(&self, id: i64) -> Result<()> {
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("DELETE FROM jobs WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
@@ -242,7 +242,7 @@ impl Store {
 
     /// Puts a job back to run again at `run_at`, remembering why it failed.
     pub async fn retry_job(&self, id: i64, run_at: i64, error: &str) -> Result<()> {
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("UPDATE jobs SET state = 'ready', run_at = $1, lease_until = NULL, leased_by = NULL, last_error = $2 WHERE id = $3")
                 .bind(run_at)
                 .bind(error)
@@ -255,7 +255,7 @@ impl Store {
 
     /// Gives up on a job: it stays visible as dead with its error, and is not claimed again.
     pub async fn bury_job(&self, id: i64, error: &str) -> Result<()> {
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("UPDATE jobs SET state = 'dead', lease_until = NULL, leased_by = NULL, last_error = $1 WHERE id = $2")
                 .bind(error)
                 .bind(id)

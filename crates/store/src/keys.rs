@@ -49,7 +49,7 @@ impl Keyring {
                 };
                 let wrapped = master.wrap(&instance, &instance_context());
                 let key_id = master.id();
-                write_tx!(db, |tx| {
+                write_tx!(db = db, |tx| {
                     sqlx::query(
                         "INSERT INTO master_key (id, key_id, wrapped_instance_key, instance_from_master, created_at) \
                          VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
@@ -212,7 +212,7 @@ impl Store {
         }
         let is_pg = matches!(self.db(), Db::Postgres(_));
         let wrapped_instance = new.wrap(&keys.instance, &instance_context());
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             if is_pg {
                 // No municipality may appear (wrapped under the old key) while this runs.
                 sqlx::query("LOCK TABLE municipalities, master_key IN EXCLUSIVE MODE")

@@ -51,8 +51,8 @@ pub use municipalities::{ChannelRow, MunicipalityRow};
 pub use news::NewsItem;
 pub use post_images::{NewPostImage, PostImage};
 pub use posts::{NewPost, PostRecord, PostStep, PostTransition, Publication, WEBSITE_CHANNEL};
-pub use publications::{publication_status, AttemptStarted, PublicationState};
 pub use privacy_queries::{CitizenActivity, PrivacyNotice};
+pub use publications::{publication_status, AttemptStarted, PublicationState};
 pub use requests::{
     CitizenExport, DataRequest, ExportConcern, ExportConsent, ExportMessage, EXPORT_LINK_VALID_MS,
     REQUEST_DEADLINE_MS,
@@ -61,11 +61,11 @@ pub use response_times::{PromiseRecord, QueueEntry, ResponseAlerts};
 pub use retention::PurgeReport;
 pub use sessions::{session_reference, NewSession, PendingLogin, SessionSummary};
 pub use settings::{ChannelSecret, SettingsOverride};
-pub use staff_posts::DraftEdit;
 pub use staff::{ApiTokenInfo, Role, SessionInfo, StaffMember};
 pub use staff_admin::{
     Invitation, PendingInvitation, StaffOverview, StaffRefusal, INVITATION_VALID_MS,
 };
+pub use staff_posts::DraftEdit;
 pub use teams::{ConfiguredTeam, Team, TeamRefusal, MAX_TEAM_NAME_CHARS};
 pub use throttle::{LoginFailures, LOGIN_FAILURE_RETENTION_MS};
 
@@ -84,6 +84,8 @@ pub struct Store {
 struct Inner {
     db: db::Db,
     keys: keys::Keyring,
+    /// Raised after every committed write through this handle (and its clones).
+    writes: std::sync::atomic::AtomicU64,
 }
 
 impl Store {
@@ -100,12 +102,29 @@ impl Store {
             }
         };
         Ok(Store {
-            inner: Arc::new(Inner { db, keys }),
+            inner: Arc::new(Inner {
+                db,
+                keys,
+                writes: std::sync::atomic::AtomicU64::new(0),
+            }),
         })
     }
 
     pub fn backend(&self) -> Backend {
         self.inner.db.backend()
+    }
+
+    /// A number that changes whenever this process committed a write through this store: a cache of
+    /// something read from the store is current while the generation it was read at still holds
+    /// (writes of other processes are not seen; such caches also need a short lifetime).
+    pub fn write_generation(&self) -> u64 {
+        self.inner.writes.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub(crate) fn wrote(&self) {
+        self.inner
+            .writes
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     pub(crate) fn db(&self) -> &db::Db {

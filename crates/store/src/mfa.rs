@@ -89,7 +89,7 @@ impl Store {
         let sealed = self
             .totp_key()
             .seal(secret, &context("staff_totp", "secret_enc", staff_id));
-        let changed = write_tx!(self.db(), |tx| {
+        let changed = write_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO staff_totp (staff_id, secret_enc, created_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (staff_id) DO UPDATE SET secret_enc = excluded.secret_enc, \
@@ -113,7 +113,7 @@ impl Store {
 
     /// Confirms the unconfirmed secret with the step of the first valid code; false if there is none.
     pub async fn confirm_totp(&self, staff_id: i64, step: i64, now: i64) -> Result<bool> {
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             sqlx::query(
                 "UPDATE staff_totp SET confirmed_at = $1, last_step = $2 WHERE staff_id = $3 AND confirmed_at IS NULL",
             )
@@ -129,7 +129,7 @@ impl Store {
 
     /// Accepts a code's step once: true only if it is later than every step accepted before.
     pub async fn use_totp_step(&self, staff_id: i64, step: i64) -> Result<bool> {
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             sqlx::query(
                 "UPDATE staff_totp SET last_step = $1 WHERE staff_id = $2 AND confirmed_at IS NOT NULL \
                  AND (last_step IS NULL OR last_step < $1)",
@@ -145,7 +145,7 @@ impl Store {
 
     /// Removes the second factor and its recovery codes.
     pub async fn disable_totp(&self, staff_id: i64) -> Result<()> {
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("DELETE FROM staff_recovery_codes WHERE staff_id = $1")
                 .bind(staff_id)
                 .execute(&mut *tx)
@@ -164,7 +164,7 @@ impl Store {
             .iter()
             .map(|c| self.recovery_hash(staff_id, c))
             .collect();
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("DELETE FROM staff_recovery_codes WHERE staff_id = $1")
                 .bind(staff_id)
                 .execute(&mut *tx)
@@ -188,7 +188,7 @@ impl Store {
             return Ok(false);
         }
         let hash = self.recovery_hash(staff_id, code);
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             sqlx::query(
                 "UPDATE staff_recovery_codes SET used_at = $1 WHERE staff_id = $2 AND code_hash = $3 AND used_at IS NULL",
             )

@@ -62,7 +62,7 @@ impl Store {
         now: i64,
     ) -> Result<MunicipalityRow> {
         let keys = self.keys();
-        let row: MunicipalityRow = write_tx!(self.db(), |tx| {
+        let row: MunicipalityRow = write_tx!(self, |tx| {
             let existing: Option<MunicipalityRow> = sqlx::query_as(
                 "SELECT id, slug, name, timezone FROM municipalities WHERE slug = $1",
             )
@@ -139,7 +139,7 @@ impl Store {
         external_id: &str,
         now: i64,
     ) -> Result<ChannelRow> {
-        let raw: RawChannel = write_tx!(self.db(), |tx| {
+        let raw: RawChannel = write_tx!(self, |tx| {
             let existing: Option<RawChannel> = sqlx::query_as(
                 "SELECT id, municipality_id, kind, name, external_id FROM channels WHERE kind = $1 AND external_id = $2",
             )
@@ -201,7 +201,7 @@ impl Store {
         now: i64,
     ) -> Result<String> {
         let version = notice_version(text.unwrap_or(url));
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO privacy_notices (municipality_id, version, url, notice_text, first_in_force_at) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (municipality_id, version) DO NOTHING",
@@ -219,7 +219,7 @@ impl Store {
 
     /// Adds one to a named daily counter (aggregates only: no personal data).
     pub async fn bump_counter(&self, scope: &str, name: &str, day: &str) -> Result<()> {
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO counters (scope, name, day, count) VALUES ($1, $2, $3, 1) \
                  ON CONFLICT (scope, name, day) DO UPDATE SET count = counters.count + 1",

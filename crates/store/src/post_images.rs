@@ -49,7 +49,7 @@ fn image_from_row(r: ImageRow) -> PostImage {
 impl Store {
     /// Stores an upload, not yet attached to a post.
     pub async fn insert_post_image(&self, img: &NewPostImage<'_>, now: i64) -> Result<i64> {
-        Ok(write_tx!(self.db(), |tx| {
+        Ok(write_tx!(self, |tx| {
             sqlx::query_scalar(
                 "INSERT INTO post_images (municipality_id, uploaded_by, alt, mime, width, height, bytes, bytes_len, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -76,7 +76,7 @@ impl Store {
         id: i64,
         alt: &str,
     ) -> Result<bool> {
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             sqlx::query(
                 "UPDATE post_images SET alt = $1 WHERE id = $2 AND municipality_id = $3 AND (post_id IS NULL \
                  OR post_id IN (SELECT id FROM posts WHERE status = 'draft'))",

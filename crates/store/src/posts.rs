@@ -149,7 +149,7 @@ impl Store {
         let variants = serde_json::to_string(p.variants)
             .map_err(|e| StoreError::Invalid(format!("variants: {e}")))?;
         let search = search_text(p.text, p.variants);
-        let id = write_tx!(self.db(), |tx| {
+        let id = write_tx!(self, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (municipality_id, author_id, text, search_text, language, variants, status, \
                  publish_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $8) RETURNING id",
@@ -234,7 +234,7 @@ impl Store {
         step: &PostStep<'_>,
     ) -> Result<bool> {
         let review_comment = (step.action == "reject").then_some(step.comment).flatten();
-        let applied = write_tx!(self.db(), |tx| {
+        let applied = write_tx!(self, |tx| {
             let n = sqlx::query(
                 "UPDATE posts SET status = $1, approved_by = $2, publish_at = $3, \
                  published_at = COALESCE($4, published_at), review_comment = COALESCE($5, review_comment), \
@@ -371,7 +371,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         let published_at = (status == "published").then_some(now);
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             sqlx::query(
                 "UPDATE post_publications SET status = $1, url = $2, error = $3, \
                  published_at = COALESCE($4, published_at), updated_at = $5 WHERE post_id = $6 AND channel = $7",

@@ -122,7 +122,7 @@ impl Store {
         new_key: &str,
         now: i64,
     ) -> Result<Option<AttemptStarted>> {
-        let row: Option<(Option<String>, Option<i64>, i64)> = write_tx!(self.db(), |tx| {
+        let row: Option<(Option<String>, Option<i64>, i64)> = write_tx!(self, |tx| {
             sqlx::query_as(
                 "UPDATE post_publications SET status = 'sending', \
                  idempotency_key = COALESCE(idempotency_key, $1), \
@@ -159,7 +159,7 @@ impl Store {
         url: Option<&str>,
         now: i64,
     ) -> Result<()> {
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             sqlx::query(
                 "UPDATE post_publications SET status = 'published', remote_id = $1, url = $2, error = NULL, \
                  published_at = COALESCE(published_at, $3), updated_at = $3 WHERE post_id = $4 AND channel = $5",
@@ -189,7 +189,7 @@ impl Store {
         error: Option<&str>,
         now: i64,
     ) -> Result<()> {
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             sqlx::query(
                 "UPDATE post_publications SET status = $1, error = $2, updated_at = $3 \
                  WHERE post_id = $4 AND channel = $5",
@@ -221,7 +221,7 @@ impl Store {
         note: &str,
         now: i64,
     ) -> Result<()> {
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             sqlx::query(
                 "UPDATE post_publications SET status = COALESCE($1, status), url = COALESCE($2, url), \
                  note = $3, updated_at = $4 WHERE post_id = $5 AND channel = $6",
@@ -272,7 +272,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let search = crate::posts::search_text(text, &post.variants);
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             sqlx::query(
                 "UPDATE posts SET text = $1, search_text = $2, updated_at = $3 \
                  WHERE id = $4 AND municipality_id = $5",

@@ -85,7 +85,7 @@ impl Store {
         via: &str,
         now: i64,
     ) -> Result<i64> {
-        Ok(write_tx!(self.db(), |tx| {
+        Ok(write_tx!(self, |tx| {
             sqlx::query_scalar(
                 "INSERT INTO data_requests (municipality_id, citizen_id, pseudonym, kind, via, requested_at, due_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -108,7 +108,7 @@ impl Store {
         request_id: i64,
         now: i64,
     ) -> Result<()> {
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("UPDATE data_requests SET completed_at = COALESCE(completed_at, $1) WHERE id = $2 AND municipality_id = $3")
                 .bind(now)
                 .bind(request_id)
@@ -140,7 +140,7 @@ impl Store {
         now: i64,
     ) -> Result<String> {
         let token = rathaus_crypto::random_token(32);
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO export_links (token_hash, municipality_id, citizen_id, request_id, created_at, expires_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
@@ -159,7 +159,7 @@ impl Store {
 
     /// Uses up an export link: returns (municipality, citizen) if valid, unused and unexpired.
     pub async fn consume_export_link(&self, token: &str, now: i64) -> Result<Option<(i64, i64)>> {
-        Ok(write_tx!(self.db(), |tx| {
+        Ok(write_tx!(self, |tx| {
             sqlx::query_as(
                 "UPDATE export_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 \
                  RETURNING municipality_id, citizen_id",

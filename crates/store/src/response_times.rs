@@ -184,7 +184,7 @@ impl Store {
         concern_id: i64,
         now: i64,
     ) -> Result<bool> {
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             sqlx::query(
                 "UPDATE concerns SET consultation_notice_at = $1 \
                  WHERE id = $2 AND municipality_id = $3 AND consultation_notice_at IS NULL",
@@ -206,7 +206,7 @@ impl Store {
         concern_id: i64,
         slot_start: i64,
     ) -> Result<bool> {
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             sqlx::query(
                 "UPDATE concerns SET consultation_greeted_slot = $1 WHERE id = $2 AND municipality_id = $3 \
                  AND (consultation_greeted_slot IS NULL OR consultation_greeted_slot <> $1)",

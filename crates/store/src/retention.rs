@@ -62,7 +62,7 @@ impl Store {
             let media_sql = format!("DELETE FROM media WHERE message_id IN (SELECT id FROM messages WHERE concern_id IN ({list}))");
             let messages_sql = format!("DELETE FROM messages WHERE concern_id IN ({list})");
             let concerns_sql = format!("DELETE FROM concerns WHERE id IN ({list})");
-            write_tx!(self.db(), |tx| {
+            write_tx!(self, |tx| {
                 let mut q = sqlx::query(&media_sql);
                 for id in &ids {
                     q = q.bind(id);
@@ -81,7 +81,7 @@ impl Store {
             });
             tokio::task::yield_now().await;
         }
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             // Citizens who withdrew long enough ago and have nothing left: their proof of consent has served.
             let gone = "SELECT z.id FROM citizens z WHERE z.municipality_id = $1 AND z.consent_given = 0 \
                  AND NOT EXISTS (SELECT 1 FROM concerns c WHERE c.citizen_id = z.id) \

@@ -47,7 +47,7 @@ pub fn session_reference(token: &str) -> String {
 impl Store {
     /// Starts a session (only the hash of the cookie value is stored) and drops expired ones.
     pub async fn start_session(&self, s: &NewSession<'_>) -> Result<()> {
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
                 .bind(s.now)
                 .execute(&mut *tx)
@@ -130,7 +130,7 @@ impl Store {
         let Ok(hash) = hex::decode(reference) else {
             return Ok(false);
         };
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             sqlx::query("DELETE FROM sessions WHERE staff_id = $1 AND id_hash = $2")
                 .bind(staff_id)
                 .bind(&hash)
@@ -143,7 +143,7 @@ impl Store {
 
     /// Ends every session of the member, everywhere ("log out everywhere"); returns how many.
     pub async fn end_all_sessions(&self, staff_id: i64) -> Result<u64> {
-        Ok(write_tx!(self.db(), |tx| {
+        Ok(write_tx!(self, |tx| {
             sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
                 .bind(staff_id)
                 .execute(&mut *tx)

@@ -82,7 +82,7 @@ impl Store {
         changed_by: &str,
         now: i64,
     ) -> Result<()> {
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO settings_overrides (municipality_id, section, value_json, changed_by, changed_at) \
                  VALUES ($1, $2, $3, $4, $5) \
@@ -108,7 +108,7 @@ impl Store {
         municipality_id: i64,
         section: &str,
     ) -> Result<bool> {
-        let removed = write_tx!(self.db(), |tx| {
+        let removed = write_tx!(self, |tx| {
             let n = sqlx::query(
                 "DELETE FROM settings_overrides WHERE municipality_id = $1 AND section = $2",
             )
@@ -146,7 +146,7 @@ impl Store {
         let sealed = self
             .secrets_key()
             .seal_str(value, &secret_context(channel_id, name));
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO channel_secrets (channel_id, name, sealed, changed_by, changed_at) \
                  VALUES ($1, $2, $3, $4, $5) \
@@ -201,7 +201,7 @@ impl Store {
     /// Records the hash of the configuration file's effective settings; returns the hash seen before
     /// (`None` on first start).
     pub async fn record_config_file_hash(&self, hash: &str) -> Result<Option<String>> {
-        let before = write_tx!(self.db(), |tx| {
+        let before = write_tx!(self, |tx| {
             let before: Option<String> =
                 sqlx::query_scalar("SELECT file_hash FROM settings_state WHERE id = 1")
                     .fetch_one(&mut *tx)

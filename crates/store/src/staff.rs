@@ -136,7 +136,7 @@ impl Store {
                 "'{email}' ist keine E-Mail-Adresse / is not an e-mail address"
             )));
         }
-        let id = write_tx!(self.db(), |tx| {
+        let id = write_tx!(self, |tx| {
             let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM staff WHERE email = $1")
                 .bind(&email)
                 .fetch_optional(&mut *tx)
@@ -249,7 +249,7 @@ impl Store {
     }
 
     pub async fn set_staff_language(&self, staff_id: i64, language: &str) -> Result<()> {
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("UPDATE staff SET language = $1 WHERE id = $2")
                 .bind(language)
                 .bind(staff_id)
@@ -268,7 +268,7 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("INSERT INTO sessions (id_hash, staff_id, municipality_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)")
                 .bind(token_hash(token))
                 .bind(staff_id)
@@ -302,7 +302,7 @@ impl Store {
             .await?
         });
         let Some(raw) = raw else { return Ok(None) };
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
                 .bind(now)
                 .bind(&hash)
@@ -313,7 +313,7 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<()> {
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
                 .bind(token_hash(token))
                 .execute(&mut *tx)
@@ -331,7 +331,7 @@ impl Store {
         now: i64,
     ) -> Result<String> {
         let token = format!("rh_{}", rathaus_crypto::random_token(32));
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("INSERT INTO api_tokens (token_hash, staff_id, municipality_id, label, created_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(token_hash(&token))
                 .bind(staff_id)
@@ -357,7 +357,7 @@ impl Store {
             .await?
         });
         let Some(raw) = raw else { return Ok(None) };
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
                 .bind(now)
                 .bind(&hash)
@@ -375,7 +375,7 @@ impl Store {
         valid_ms: i64,
     ) -> Result<String> {
         let token = rathaus_crypto::random_token(24);
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("INSERT INTO setup_links (token_hash, municipality_id, expires_at) VALUES ($1, $2, $3)")
                 .bind(token_hash(&token))
                 .bind(municipality_id)
@@ -389,7 +389,7 @@ impl Store {
     /// Uses up a setup link; returns its municipality if it was valid and unused.
     pub async fn consume_setup_link(&self, token: &str, now: i64) -> Result<Option<i64>> {
         let hash = token_hash(token);
-        let m = write_tx!(self.db(), |tx| {
+        let m = write_tx!(self, |tx| {
             sqlx::query_scalar("UPDATE setup_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING municipality_id")
                 .bind(now)
                 .bind(&hash)

@@ -141,7 +141,7 @@ impl Store {
         let email = normalized_email(email)?;
         let display_name = display_name.trim();
         let token = rathaus_crypto::random_token(24);
-        let out = write_tx!(self.db(), |tx| {
+        let out = write_tx!(self, |tx| {
             let existing: Option<(i64, Option<String>)> =
                 sqlx::query_as("SELECT id, password_hash FROM staff WHERE email = $1")
                     .bind(&email)
@@ -246,7 +246,7 @@ impl Store {
         let Some(pending) = self.pending_invitation(token, now).await? else {
             return Ok(None);
         };
-        let used = write_tx!(self.db(), |tx| {
+        let used = write_tx!(self, |tx| {
             let used = sqlx::query(
                 "UPDATE staff_invitations SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
             )
@@ -280,7 +280,7 @@ impl Store {
         if actor_id == staff_id {
             return Ok(Err(StaffRefusal::OwnAccount));
         }
-        let out = write_tx!(self.db(), |tx| {
+        let out = write_tx!(self, |tx| {
             let old: Option<String> = sqlx::query_scalar(
                 "SELECT role FROM memberships WHERE staff_id = $1 AND municipality_id = $2",
             )
@@ -335,7 +335,7 @@ impl Store {
         if actor_id == staff_id {
             return Ok(Err(StaffRefusal::OwnAccount));
         }
-        let out = write_tx!(self.db(), |tx| {
+        let out = write_tx!(self, |tx| {
             let old: Option<String> = sqlx::query_scalar(
                 "SELECT role FROM memberships WHERE staff_id = $1 AND municipality_id = $2",
             )

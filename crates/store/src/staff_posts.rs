@@ -66,7 +66,7 @@ impl Store {
             search.push('\n');
             search.push_str(&v.to_lowercase());
         }
-        let n = write_tx!(self.db(), |tx| {
+        let n = write_tx!(self, |tx| {
             sqlx::query(
                 "UPDATE posts SET text = $1, search_text = $2, language = $3, variants = $4, publish_at = $5, \
                  updated_at = $6 WHERE id = $7 AND municipality_id = $8 AND status = 'draft'",

@@ -121,7 +121,7 @@ impl Store {
             Err(r) => return Ok(Err(r)),
         };
         let inserted: Result<i64> = async {
-            Ok(write_tx!(self.db(), |tx| {
+            Ok(write_tx!(self, |tx| {
                 sqlx::query_scalar(
                     "INSERT INTO teams (municipality_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
                 )
@@ -152,7 +152,7 @@ impl Store {
             Err(r) => return Ok(Err(r)),
         };
         let renamed: Result<Option<String>> = async {
-            Ok(write_tx!(self.db(), |tx| {
+            Ok(write_tx!(self, |tx| {
                 let old: Option<String> = sqlx::query_scalar(
                     "SELECT name FROM teams WHERE id = $1 AND municipality_id = $2",
                 )
@@ -185,7 +185,7 @@ impl Store {
         municipality_id: i64,
         team_id: i64,
     ) -> Result<Refusable<String>> {
-        let out = write_tx!(self.db(), |tx| {
+        let out = write_tx!(self, |tx| {
             let name: Option<String> =
                 sqlx::query_scalar("SELECT name FROM teams WHERE id = $1 AND municipality_id = $2")
                     .bind(team_id)
@@ -215,7 +215,7 @@ impl Store {
         team_id: i64,
         staff_ids: &[i64],
     ) -> Result<Refusable<()>> {
-        let out = write_tx!(self.db(), |tx| {
+        let out = write_tx!(self, |tx| {
             let found: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM teams WHERE id = $1 AND municipality_id = $2",
             )
@@ -261,7 +261,7 @@ impl Store {
         team_id: i64,
         channel_ids: &[i64],
     ) -> Result<Refusable<()>> {
-        let out = write_tx!(self.db(), |tx| {
+        let out = write_tx!(self, |tx| {
             let found: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM teams WHERE id = $1 AND municipality_id = $2",
             )
@@ -358,7 +358,7 @@ impl Store {
         concern_id: i64,
         team_id: Option<i64>,
     ) -> Result<Refusable<Option<i64>>> {
-        let out = write_tx!(self.db(), |tx| {
+        let out = write_tx!(self, |tx| {
             let row: Option<(Option<i64>,)> = sqlx::query_as(
                 "SELECT team_id FROM concerns WHERE id = $1 AND municipality_id = $2",
             )
@@ -404,7 +404,7 @@ impl Store {
         for t in teams {
             let name = checked_name(&t.name)
                 .map_err(|r| StoreError::Invalid(format!("team '{}': {}", t.name, r.code())))?;
-            let unknown_here = write_tx!(self.db(), |tx| {
+            let unknown_here = write_tx!(self, |tx| {
                 let existing: Option<i64> = sqlx::query_scalar(
                     "SELECT id FROM teams WHERE municipality_id = $1 AND name = $2",
                 )

@@ -76,7 +76,7 @@ impl Store {
     pub async fn record_login_failure(&self, email: &str, ip: Option<&str>, at: i64) -> Result<()> {
         let account = self.account_key(email);
         let ip_key = ip.map(|ip| self.login_key("ip", ip));
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("DELETE FROM login_failures WHERE at < $1")
                 .bind(at - LOGIN_FAILURE_RETENTION_MS)
                 .execute(&mut *tx)
@@ -94,7 +94,7 @@ impl Store {
     /// After a successful login: the account starts again with a clean slate (its address does not).
     pub async fn clear_login_failures(&self, email: &str) -> Result<()> {
         let account = self.account_key(email);
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("DELETE FROM login_failures WHERE account_key = $1")
                 .bind(&account)
                 .execute(&mut *tx)

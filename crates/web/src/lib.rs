@@ -76,6 +76,8 @@ pub struct AppState {
     /// Woken after a webhook queued events, so they are processed at once.
     pub worker: Option<Worker>,
     pub settings: Arc<WebSettings>,
+    /// Rendered public news pages and feeds of this process.
+    pub public_cache: Arc<news::cache::PublicCache>,
 }
 
 /// The whole HTTP surface.

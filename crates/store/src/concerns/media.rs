@@ -26,7 +26,7 @@ impl Store {
         let sealed = citizen
             .key
             .seal(bytes, &context("media", "content_enc", media_id));
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("UPDATE media SET state = 'stored', mime_type = $1, byte_size = $2, content_enc = $3, error = NULL WHERE id = $4 AND municipality_id = $5")
                 .bind(mime_type)
                 .bind(bytes.len() as i64)
@@ -45,7 +45,7 @@ impl Store {
         media_id: i64,
         error: &str,
     ) -> Result<()> {
-        write_tx!(self.db(), |tx| {
+        write_tx!(self, |tx| {
             sqlx::query("UPDATE media SET state = 'failed', error = $1 WHERE id = $2 AND municipality_id = $3")
                 .bind(error)
                 .bind(media_id)

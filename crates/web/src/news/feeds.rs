@@ -74,6 +74,16 @@ pub async fn atom(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Response {
+    let (cache, store) = (state.public_cache.clone(), state.store.clone());
+    let key = format!("/{slug}/feed.atom");
+    cache
+        .get_or_render(&store, key, &headers, || {
+            render_atom(state, slug, HeaderMap::new())
+        })
+        .await
+}
+
+async fn render_atom(state: AppState, slug: String, headers: HeaderMap) -> Response {
     let registry = state.registry.current();
     let Some(t) = tenant(&registry, &slug) else {
         return unknown_town();
@@ -165,6 +175,16 @@ pub async fn json(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Response {
+    let (cache, store) = (state.public_cache.clone(), state.store.clone());
+    let key = format!("/{slug}/feed.json");
+    cache
+        .get_or_render(&store, key, &headers, || {
+            render_json(state, slug, HeaderMap::new())
+        })
+        .await
+}
+
+async fn render_json(state: AppState, slug: String, headers: HeaderMap) -> Response {
     let registry = state.registry.current();
     let Some(t) = tenant(&registry, &slug) else {
         return unknown_town();

@@ -1,5 +1,6 @@
 //! The town's own public pages: news list, post pages, images, Atom and JSON feeds, channel directory and legal pages — no cookies, no scripts, nothing from other hosts.
 
+pub mod cache;
 mod directory;
 mod feeds;
 mod legal;

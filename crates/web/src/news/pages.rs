@@ -1,7 +1,7 @@
 //! The news list with search and pages (`/{slug}/?q=…&seite=2`), one page per post, and the posts' images.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use rathaus_domain::documents::html::escape;
 use rathaus_domain::publishing::text::find_links;
@@ -90,9 +90,24 @@ pub(super) fn form_encode(s: &str) -> String {
     out
 }
 
-/// `GET /{slug}/`: published posts, newest first.
+/// `GET /{slug}/`: published posts, newest first (kept rendered in the [`super::cache`]).
 pub async fn list(
     State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    path: Path<String>,
+    query: Query<ListQuery>,
+) -> Response {
+    let (cache, store) = (state.public_cache.clone(), state.store.clone());
+    cache
+        .get_or_render(&store, uri.to_string(), &headers, || {
+            render_list(state, path, query)
+        })
+        .await
+}
+
+async fn render_list(
+    state: AppState,
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Response {
@@ -192,11 +207,22 @@ async fn teaser(state: &AppState, t: &Tenant, item: &NewsItem) -> String {
     h
 }
 
-/// `GET /{slug}/beitrag/{id}`: the post with all its images.
+/// `GET /{slug}/beitrag/{id}`: the post with all its images (kept rendered in the [`super::cache`]).
 pub async fn post(
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    path: Path<(String, String)>,
 ) -> Response {
+    let (cache, store) = (state.public_cache.clone(), state.store.clone());
+    cache
+        .get_or_render(&store, uri.path().to_string(), &headers, || {
+            render_post(state, path)
+        })
+        .await
+}
+
+async fn render_post(state: AppState, Path((slug, id)): Path<(String, String)>) -> Response {
     let registry = state.registry.current();
     let Some(t) = tenant(&registry, &slug) else {
         return unknown_town();

@@ -130,6 +130,7 @@ async fn start_full(
             tune(&mut settings);
             settings
         }),
+        public_cache: Default::default(),
     };
     tokio::spawn(async move {
         // The production server loop: peer addresses (audit log, throttles, rate limits), header timeout.
