@@ -265,9 +265,7 @@ impl Worker {
                     JobKind::SendReply
                     | JobKind::FetchMedia
                     | JobKind::Notify
-                    | JobKind::Publish => {
-                        self.store.complete_job(job.id).await
-                    }
+                    | JobKind::Publish => self.store.complete_job(job.id).await,
                     JobKind::Inbound => self.store.bury_job(job.id, reason).await,
                 }
             }

@@ -10,6 +10,6 @@ mod posts;
 mod publications;
 mod response_times;
 mod security;
-mod teams;
 mod settings;
 mod staff_posts;
+mod teams;

@@ -51,11 +51,7 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ),
         ("get", "/api/v1/teams", get(teams::list)),
         ("get", "/api/v1/staff", get(staff::list)),
-        (
-            "post",
-            "/api/v1/staff/invitations",
-            post(staff::invite),
-        ),
+        ("post", "/api/v1/staff/invitations", post(staff::invite)),
         ("post", "/api/v1/staff/{id}/role", post(staff::change_role)),
         ("post", "/api/v1/staff/{id}/remove", post(staff::remove)),
         ("get", "/api/v1/privacy/requests", get(privacy::requests)),
@@ -89,7 +85,11 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("post", "/api/v1/posts/{id}/submit", post(posts::submit)),
         ("post", "/api/v1/posts/{id}/approve", post(posts::approve)),
         ("post", "/api/v1/posts/{id}/reject", post(posts::reject)),
-        ("post", "/api/v1/posts/{id}/edit", post(posts::edit_published)),
+        (
+            "post",
+            "/api/v1/posts/{id}/edit",
+            post(posts::edit_published),
+        ),
         ("post", "/api/v1/posts/{id}/delete", post(posts::withdraw)),
         ("get", "/api/v1/openapi.json", get(openapi::openapi_json)),
     ]

@@ -127,7 +127,11 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/admin/einstellungen", Staff(ADMIN)),
     rule("GET", "/admin/einstellungen/{section}", Staff(ADMIN)),
     rule("POST", "/admin/einstellungen/{section}", Staff(ADMIN)),
-    rule("POST", "/admin/einstellungen/{section}/zuruecksetzen", Staff(ADMIN)),
+    rule(
+        "POST",
+        "/admin/einstellungen/{section}/zuruecksetzen",
+        Staff(ADMIN),
+    ),
     rule("GET", "/admin/kanaele", Staff(ADMIN)),
     rule("POST", "/admin/kanaele", Staff(ADMIN)),
     rule("GET", "/admin/mitarbeitende", Staff(ADMIN)),

@@ -91,7 +91,8 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
                 return ApiError::forbidden().into_response();
             }
             if let Some(refused) =
-                super::team_scope::refuse(&state, &pattern, parts.uri.path(), &session.0, true).await
+                super::team_scope::refuse(&state, &pattern, parts.uri.path(), &session.0, true)
+                    .await
             {
                 return refused;
             }

@@ -17,9 +17,9 @@ pub(crate) mod media;
 mod mfa;
 mod posts;
 pub(crate) mod privacy;
-mod settings;
 pub(crate) mod promise;
 mod sessions;
+mod settings;
 mod setup;
 pub(crate) mod view;
 

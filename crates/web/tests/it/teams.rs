@@ -81,7 +81,10 @@ async fn an_agent_of_team_a_cannot_see_or_open_team_b_concerns() {
     assert!(inbox.contains(&format!("/concerns/{}\"", s.loose)));
     assert!(!inbox.contains(&format!("/concerns/{}\"", s.concern_b)));
     // The "open" tab counts only the two she may see.
-    assert!(inbox.contains("Offen <span class=\"count\">2</span>"), "{inbox}");
+    assert!(
+        inbox.contains("Offen <span class=\"count\">2</span>"),
+        "{inbox}"
+    );
     // Not by URL either: detail, reply, media, and moving it all answer "not found".
     assert_eq!(
         app.get_page(&cookie, &format!("/concerns/{}", s.concern_b))

@@ -48,16 +48,6 @@ pub const SECTIONS: &[Section] = &[
         label: "settings.channels",
         text: "settings.channels_text",
     },
-    Section {
-        href: "/admin/einstellungen",
-        label: "settings.section",
-        text: "settings.section_text",
-    },
-    Section {
-        href: "/admin/kanaele",
-        label: "settings.channels",
-        text: "settings.channels_text",
-    },
 ];
 
 /// Audit actions of the administration (stable, dotted, as the audit log documents them).
