@@ -91,6 +91,9 @@ pub struct MunicipalityConfig {
     pub telegram_channel: Option<Vec<PublishChannelConfig>>,
     /// `[municipality.oidc]`: staff sign in with the town's OpenID Connect provider (e.g. Keycloak).
     pub oidc: Option<rathaus_hub::sso::SsoConfig>,
+    /// `[municipality.security]`: e.g. `second_factor = "everyone"`.
+    #[serde(default)]
+    pub security: rathaus_domain::SecuritySettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -298,6 +301,7 @@ impl Config {
                         documents: m.documents.clone().unwrap_or_default(),
                         publishing: crate::config_publishing::settings(m)?,
                         teams: m.teams.clone(),
+                        security: m.security,
                     },
                     // After the settings, so a duplicate channel name is reported before a missing key.
                     networks: crate::config_publishing::networks(m)?,

@@ -86,6 +86,7 @@ pub fn demo_config(data_dir: PathBuf, listen: &str, platform_base: &str) -> Conf
             x: None,
             telegram_channel: None,
             oidc: None,
+            security: Default::default(),
         }],
     }
 }

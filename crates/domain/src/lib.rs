@@ -21,4 +21,4 @@ pub use message::{
     Direction, InboundEvent, InboundMessage, MediaRef, MessageContent, MessageKind, PlatformUser,
     StatusUpdate,
 };
-pub use municipality::{MunicipalitySettings, TeamSettings};
+pub use municipality::{MunicipalitySettings, SecondFactorRule, SecuritySettings, TeamSettings};

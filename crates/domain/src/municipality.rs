@@ -37,6 +37,29 @@ pub struct MunicipalitySettings {
     /// Teams named in the configuration (`[[municipality.teams]]`); more can be made in the admin UI.
     #[serde(default)]
     pub teams: Vec<TeamSettings>,
+    /// Staff sign-in rules of this municipality (`[municipality.security]`).
+    #[serde(default)]
+    pub security: SecuritySettings,
+}
+
+/// Staff sign-in rules a municipality may tighten.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// Who must sign in with a second factor (TOTP).
+    #[serde(default)]
+    pub second_factor: SecondFactorRule,
+}
+
+/// Who must use a second factor. Administrators and data-protection officers always must.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecondFactorRule {
+    /// `admin` and `dpo` only (others may set it up).
+    #[default]
+    AdminsAndDpo,
+    /// Every staff member of the municipality.
+    Everyone,
 }
 
 /// A team as configured: members by e-mail, and the channels (kinds or names) whose new concerns it gets.
@@ -67,6 +90,7 @@ impl MunicipalitySettings {
             documents: DocumentsConfig::default(),
             publishing: PublishingSettings::default(),
             teams: Vec::new(),
+            security: SecuritySettings::default(),
         }
     }
 

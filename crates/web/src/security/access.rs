@@ -246,10 +246,24 @@ pub const RULES: &[Rule] = &[
     rule("ANY", "/api/v1/{*rest}", Public),
 ];
 
-/// Whether a role must sign in with a second factor. Until it is set up, such a member reaches only the
-/// `Account` routes (to set it up). Other roles may use it; a per-municipality rule can widen this later.
-pub fn second_factor_required(role: Role) -> bool {
-    matches!(role, Role::Admin | Role::Dpo)
+/// Whether a role must sign in with a second factor under the municipality's rule. Until it is set up,
+/// such a member reaches only the `Account` routes (to set it up). Admins and data-protection officers
+/// always must; a municipality may require it of everyone (`[municipality.security] second_factor`).
+pub fn second_factor_required(role: Role, rule: rathaus_domain::SecondFactorRule) -> bool {
+    matches!(role, Role::Admin | Role::Dpo) || rule == rathaus_domain::SecondFactorRule::Everyone
+}
+
+/// [`second_factor_required`] for a member of `municipality_id` under the settings in force.
+pub fn second_factor_required_in(
+    registry: &rathaus_hub::Registry,
+    municipality_id: i64,
+    role: Role,
+) -> bool {
+    let rule = registry
+        .tenant(municipality_id)
+        .map(|t| t.settings.security.second_factor)
+        .unwrap_or_default();
+    second_factor_required(role, rule)
 }
 
 /// What the matrix says about a request.
@@ -298,7 +312,7 @@ mod tests {
         assert_eq!(PRIVACY, roles(Role::is_privacy_officer));
         assert_eq!(
             SECOND_FACTOR_OPTIONAL,
-            roles(|r| !second_factor_required(r))
+            roles(|r| !second_factor_required(r, Default::default()))
         );
         assert_eq!(DOCUMENTS, roles(|r| r != Role::Viewer));
     }

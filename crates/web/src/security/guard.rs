@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::access::{lookup, second_factor_required, Access, Lookup};
+use super::access::{lookup, second_factor_required_in, Access, Lookup};
 use crate::api::auth::ApiSession;
 use crate::api::errors::ApiError;
 use crate::ui::auth::cookie_value;
@@ -63,7 +63,13 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
             }
             // A role that must use a second factor works only once it is set up; until then only its own
             // account pages (where it is set up) are open.
-            if matches!(access, Access::Staff(_)) && second_factor_required(session.info.role) {
+            if matches!(access, Access::Staff(_))
+                && second_factor_required_in(
+                    &state.registry,
+                    session.info.municipality_id,
+                    session.info.role,
+                )
+            {
                 match state.store.totp_enabled(session.info.staff_id).await {
                     Ok(true) => {}
                     Ok(false) => return Redirect::to("/account/mfa").into_response(),

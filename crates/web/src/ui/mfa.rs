@@ -16,7 +16,7 @@ use super::i18n::Tr;
 use super::login::{locked_page, Attempt};
 use super::sessions::{self, FlashQuery};
 use super::view::{self, Chrome};
-use crate::security::access::second_factor_required;
+use crate::security::access::second_factor_required_in;
 use crate::security::client::ClientAddr;
 use crate::security::totp;
 use crate::AppState;
@@ -74,7 +74,11 @@ async fn page(
         error,
         current: "mfa",
         enrolled: false,
-        required: second_factor_required(session.info.role),
+        required: second_factor_required_in(
+            &state.registry,
+            session.info.municipality_id,
+            session.info.role,
+        ),
         codes_left: 0,
         qr_data_uri: String::new(),
         secret_text: String::new(),
@@ -276,7 +280,11 @@ pub async fn disable(
     Form(form): Form<CodeForm>,
 ) -> Response {
     let tr = session.tr();
-    if second_factor_required(session.info.role) {
+    if second_factor_required_in(
+        &state.registry,
+        session.info.municipality_id,
+        session.info.role,
+    ) {
         let error = Some(tr.t("mfa.disable_refused").to_string());
         return page(&state, &session, StatusCode::FORBIDDEN, None, error).await;
     }

@@ -177,7 +177,9 @@ impl App {
             .await
             .unwrap();
         // Roles that must use a second factor get one with a known secret, as if enrolled long ago.
-        if second_factor_required(role) && !self.store.totp_enabled(id).await.unwrap() {
+        if second_factor_required(role, Default::default())
+            && !self.store.totp_enabled(id).await.unwrap()
+        {
             self.store
                 .begin_totp(id, TOTP_SECRET, now_ms())
                 .await

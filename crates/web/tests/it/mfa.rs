@@ -370,3 +370,34 @@ async fn sessions_are_listed_ended_one_by_one_or_everywhere_and_expire() {
     app.staff(app.a, "sb@musterstadt.de", Role::Host).await;
     assert_eq!(app.get_page(&cookie, "/inbox").await.0, 303);
 }
+
+#[tokio::test]
+async fn a_municipality_can_require_the_second_factor_of_everyone() {
+    let app = crate::harness::start_with("http://127.0.0.1", |tenants| {
+        tenants[0].settings.security.second_factor = rathaus_domain::SecondFactorRule::Everyone;
+    })
+    .await;
+    app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+    app.staff(app.b, "sb@beispieldorf.de", Role::Agent).await;
+    // In Musterstadt an agent without a second factor reaches only the set-up page, which says it is required.
+    let cookie = app.login("sb@musterstadt.de").await;
+    let res = app
+        .http
+        .get(app.url("/inbox"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(header(res.headers(), "location"), "/account/mfa");
+    let (status, body) = app.get_page(&cookie, "/account/mfa").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Pflicht"), "the page says why");
+    let (cookie, _, _) = enrol(&app, &cookie).await;
+    let (status, _) = app.get_page(&cookie, "/inbox").await;
+    assert_eq!(status, 200);
+    // Beispieldorf keeps the default: its agent works without one.
+    let other = app.login("sb@beispieldorf.de").await;
+    let (status, _) = app.get_page(&other, "/inbox").await;
+    assert_eq!(status, 200);
+}
