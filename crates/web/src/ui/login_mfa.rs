@@ -29,11 +29,6 @@ struct CodeStepPage {
 }
 
 #[derive(Deserialize)]
-pub struct LangQuery {
-    lang: Option<String>,
-}
-
-#[derive(Deserialize)]
 pub struct CodeStepForm {
     #[serde(default)]
     code: String,
@@ -61,9 +56,9 @@ async fn pending(
 pub async fn form(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<LangQuery>,
+    Query(q): Query<view::LangQuery>,
 ) -> Response {
-    let tr = Tr::new(Lang::from_code(q.lang.as_deref().unwrap_or("de")));
+    let tr = q.tr();
     match pending(&state, &headers).await {
         Ok(Some(_)) => view::render(
             StatusCode::OK,

@@ -69,6 +69,19 @@ impl Chrome {
     }
 }
 
+/// `?lang=de|en` on pages shown before sign-in (setup and invitation links, the second-factor step).
+#[derive(serde::Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+impl LangQuery {
+    /// The translator for the asked language (German unless English is asked for).
+    pub fn tr(&self) -> Tr {
+        Tr::new(Lang::from_code(self.lang.as_deref().unwrap_or("de")))
+    }
+}
+
 pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
     match page.render() {
         Ok(body) => (status, Html(body)).into_response(),

@@ -25,11 +25,6 @@ struct InvitationPage {
     name: String,
 }
 
-#[derive(Deserialize)]
-pub struct LangQuery {
-    lang: Option<String>,
-}
-
 fn invalid_link(tr: Tr) -> Response {
     view::message_page(
         StatusCode::NOT_FOUND,
@@ -43,9 +38,9 @@ fn invalid_link(tr: Tr) -> Response {
 pub async fn form(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    Query(q): Query<LangQuery>,
+    Query(q): Query<view::LangQuery>,
 ) -> Response {
-    let tr = Tr::new(Lang::from_code(q.lang.as_deref().unwrap_or("de")));
+    let tr = q.tr();
     match state.store.pending_invitation(&token, now_ms()).await {
         Ok(Some(p)) => view::render(
             StatusCode::OK,
