@@ -33,7 +33,7 @@ pub struct ConsultationHourSettings {
     pub end: String,
     /// "YYYY-MM-DD"; required when the rule has INTERVAL > 1 or COUNT (they count from it).
     pub start_date: Option<String>,
-    /// The staff member holding it (e-mail), for the host's view.
+    /// Who holds it: a staff member (e-mail) or a team (its name), shown in the host's view.
     pub host: Option<String>,
     /// Dates without a slot, "YYYY-MM-DD".
     pub exceptions: Vec<String>,
