@@ -72,7 +72,8 @@ impl Source {
         let version = self.store.settings_version().await?;
         let overrides = self.store.settings_overrides().await?;
         let secrets = self.store.channel_secrets().await?;
-        let effective = settings::effective(&self.configs, &overrides, &secrets);
+        let network_secrets = self.store.network_secrets().await?;
+        let effective = settings::effective(&self.configs, &overrides, &secrets, &network_secrets);
         let registry = Registry::build(
             &self.store,
             &effective,

@@ -1,6 +1,7 @@
 //! The effective settings: the configuration file's municipalities with the sections and channel
 //! credentials edited in the admin UI laid over them (the database wins), checked like the file.
 
+use rathaus_channels::publish::NetworkConfig;
 use rathaus_domain::documents::DocumentsConfig;
 use rathaus_domain::schedule::{
     ChannelRef, ConsultationHourSettings, MunicipalitySchedule, OfficeHoursConfig,
@@ -8,7 +9,7 @@ use rathaus_domain::schedule::{
 };
 use rathaus_domain::texts::CitizenTexts;
 use rathaus_domain::{ChannelKind, Keywords, MunicipalitySettings};
-use rathaus_store::{ChannelSecret, SettingsOverride};
+use rathaus_store::{ChannelSecret, NetworkSecret, SettingsOverride};
 
 use crate::registry::TenantConfig;
 
@@ -151,6 +152,7 @@ pub fn effective(
     file: &[TenantConfig],
     overrides: &[SettingsOverride],
     secrets: &[ChannelSecret],
+    network_secrets: &[NetworkSecret],
 ) -> Vec<TenantConfig> {
     let mut out = file.to_vec();
     for cfg in &mut out {
@@ -175,8 +177,43 @@ pub fn effective(
             }
         }
         apply_secrets(cfg, secrets);
+        apply_network_secrets(cfg, network_secrets);
     }
     out
+}
+
+/// Publishing network secrets entered in the admin UI replace the file's, matched by municipality
+/// slug and channel name; a secret whose name the channel's network does not have is ignored.
+fn apply_network_secrets(cfg: &mut TenantConfig, secrets: &[NetworkSecret]) {
+    for s in secrets.iter().filter(|s| s.slug == cfg.settings.slug) {
+        let Some(network) = cfg.networks.iter_mut().find(|n| n.name() == s.channel_name) else {
+            continue;
+        };
+        if network_secret_name(network) != s.name {
+            continue;
+        }
+        let field = match network {
+            NetworkConfig::Mastodon(c) => &mut c.access_token,
+            NetworkConfig::Bluesky(c) => &mut c.app_password,
+            NetworkConfig::FacebookPage(c) => &mut c.access_token,
+            NetworkConfig::Instagram(c) => &mut c.access_token,
+            NetworkConfig::X(c) => &mut c.access_token,
+            NetworkConfig::TelegramChannel(c) => &mut c.bot_token,
+        };
+        *field = s.value.clone();
+    }
+}
+
+/// The one secret of a publishing network channel the admin UI accepts.
+pub fn network_secret_name(network: &NetworkConfig) -> &'static str {
+    match network {
+        NetworkConfig::Bluesky(_) => "app_password",
+        NetworkConfig::TelegramChannel(_) => "bot_token",
+        NetworkConfig::Mastodon(_)
+        | NetworkConfig::FacebookPage(_)
+        | NetworkConfig::Instagram(_)
+        | NetworkConfig::X(_) => "access_token",
+    }
 }
 
 /// Credentials entered in the admin UI replace the file's, matched by the channel's platform id.
@@ -307,6 +344,7 @@ mod tests {
                 ),
             ],
             &[],
+            &[],
         );
         let s = &out[0].settings;
         assert_eq!(s.office_hours.tue, vec!["09:00-11:00"]);
@@ -336,6 +374,7 @@ mod tests {
                 secret("1001", "access_token", "ui-token"),
                 secret("2002", "app_secret", "other-number"),
             ],
+            &[],
         );
         let w = &out[0].whatsapp[0];
         assert_eq!(w.access_token, "ui-token");

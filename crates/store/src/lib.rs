@@ -60,7 +60,7 @@ pub use requests::{
 pub use response_times::{PromiseRecord, QueueEntry, ResponseAlerts};
 pub use retention::PurgeReport;
 pub use sessions::{session_reference, NewSession, PendingLogin, SessionSummary};
-pub use settings::{ChannelSecret, SettingsOverride};
+pub use settings::{ChannelSecret, NetworkSecret, SettingsOverride};
 pub use staff::{ApiTokenInfo, Role, SessionInfo, StaffMember};
 pub use staff_admin::{
     Invitation, PendingInvitation, StaffOverview, StaffRefusal, INVITATION_VALID_MS,

@@ -48,9 +48,53 @@ impl std::fmt::Debug for ChannelSecret {
 impl ChannelSecret {
     /// The last four characters, all that is ever shown again.
     pub fn last4(&self) -> String {
-        let chars: Vec<char> = self.value.chars().collect();
-        chars[chars.len().saturating_sub(4)..].iter().collect()
+        last4(&self.value)
     }
+}
+
+/// A publishing network channel's secret entered in the admin UI, opened for the registry. Never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NetworkSecret {
+    pub municipality_id: i64,
+    /// The municipality's slug (the configuration file names municipalities by slug).
+    pub slug: String,
+    /// The network channel's name as configured (e.g. "mastodon").
+    pub channel_name: String,
+    /// "access_token", "app_password" or "bot_token".
+    pub name: String,
+    pub value: String,
+    pub changed_by: String,
+    pub changed_at: i64,
+}
+
+impl std::fmt::Debug for NetworkSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NetworkSecret")
+            .field("municipality_id", &self.municipality_id)
+            .field("channel_name", &self.channel_name)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NetworkSecret {
+    /// The last four characters, all that is ever shown again.
+    pub fn last4(&self) -> String {
+        last4(&self.value)
+    }
+}
+
+fn last4(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    chars[chars.len().saturating_sub(4)..].iter().collect()
+}
+
+fn network_secret_context(municipality_id: i64, channel_name: &str, name: &str) -> Vec<u8> {
+    context(
+        "network_secrets",
+        name,
+        format!("{municipality_id}/{channel_name}"),
+    )
 }
 
 fn secret_context(channel_id: i64, name: &str) -> Vec<u8> {
@@ -188,6 +232,77 @@ impl Store {
                         channel_id,
                         kind,
                         external_id,
+                        name,
+                        value,
+                        changed_by,
+                        changed_at,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// Seals and stores a publishing network channel's secret (replacing an earlier one) and raises
+    /// the version.
+    pub async fn save_network_secret(
+        &self,
+        municipality_id: i64,
+        channel_name: &str,
+        name: &str,
+        value: &str,
+        changed_by: &str,
+        now: i64,
+    ) -> Result<()> {
+        let sealed = self.secrets_key().seal_str(
+            value,
+            &network_secret_context(municipality_id, channel_name, name),
+        );
+        write_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO network_secrets (municipality_id, channel_name, name, sealed, changed_by, changed_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (municipality_id, channel_name, name) DO UPDATE SET sealed = excluded.sealed, \
+                 changed_by = excluded.changed_by, changed_at = excluded.changed_at",
+            )
+            .bind(municipality_id)
+            .bind(channel_name)
+            .bind(name)
+            .bind(&sealed)
+            .bind(changed_by)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(BUMP_VERSION).execute(&mut *tx).await?;
+        });
+        Ok(())
+    }
+
+    /// Every publishing network channel's secret entered in the admin UI, opened.
+    pub async fn network_secrets(&self) -> Result<Vec<NetworkSecret>> {
+        let rows: Vec<(i64, String, String, String, Vec<u8>, String, i64)> = read!(
+            self.db(),
+            |ex| {
+                sqlx::query_as(
+                    "SELECT s.municipality_id, m.slug, s.channel_name, s.name, s.sealed, s.changed_by, s.changed_at \
+                     FROM network_secrets s JOIN municipalities m ON m.id = s.municipality_id \
+                     ORDER BY s.municipality_id, s.channel_name, s.name",
+                )
+                .fetch_all(ex)
+                .await?
+            }
+        );
+        let key = self.secrets_key();
+        rows.into_iter()
+            .map(
+                |(municipality_id, slug, channel_name, name, sealed, changed_by, changed_at)| {
+                    let value = key.open_string(
+                        &sealed,
+                        &network_secret_context(municipality_id, &channel_name, &name),
+                    )?;
+                    Ok(NetworkSecret {
+                        municipality_id,
+                        slug,
+                        channel_name,
                         name,
                         value,
                         changed_by,

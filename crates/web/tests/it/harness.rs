@@ -158,6 +158,11 @@ async fn start_full(
 }
 
 impl App {
+    /// The directory holding the SQLite database files (`t.db` and its journal).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -45,7 +45,7 @@ async fn start(fake: &FakeMastodonTelegram, timeout_secs: u64) -> App {
 }
 
 /// A worker with short leases and quick retries, as a test can wait for them.
-fn worker(app: &App) -> Worker {
+pub(crate) fn worker(app: &App) -> Worker {
     Worker::new(
         app.store.clone(),
         app.registry.clone(),
@@ -61,12 +61,12 @@ fn worker(app: &App) -> Worker {
     )
 }
 
-struct Editors {
+pub(crate) struct Editors {
     author: String,
     reviewer: String,
 }
 
-async fn editors(app: &App) -> Editors {
+pub(crate) async fn editors(app: &App) -> Editors {
     Editors {
         author: app
             .api_token(app.a, "redaktion@musterstadt.de", Role::Editor)
@@ -78,7 +78,7 @@ async fn editors(app: &App) -> Editors {
 }
 
 /// Composes for the news page, Mastodon and the Telegram channel, submits and approves; returns the id.
-async fn compose_and_approve(app: &App, e: &Editors, text: &str, media: &[i64]) -> i64 {
+pub(crate) async fn compose_and_approve(app: &App, e: &Editors, text: &str, media: &[i64]) -> i64 {
     let (s, v) = send(
         app,
         &e.author,
@@ -136,7 +136,7 @@ async fn run_until(w: &Worker, mut until: impl FnMut() -> bool) {
     }
 }
 
-async fn settle(app: &App, e: &Editors, w: &Worker, id: i64) -> Value {
+pub(crate) async fn settle(app: &App, e: &Editors, w: &Worker, id: i64) -> Value {
     for _ in 0..100 {
         w.drain().await.unwrap();
         let p = post(app, e, id).await;

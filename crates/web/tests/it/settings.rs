@@ -404,6 +404,110 @@ async fn channel_credentials_are_sealed_shown_as_last_four_and_take_effect() {
     assert_eq!(app.store.channel_secrets().await.unwrap().len(), 2);
 }
 
+#[tokio::test]
+async fn a_mastodon_token_set_in_the_ui_is_sealed_and_used_for_the_next_post() {
+    use rathaus_channels::fake_mastodon::{
+        FakeMastodonTelegram, MASTODON_TOKEN, TELEGRAM_CHANNEL, TELEGRAM_CHANNEL_TOKEN,
+    };
+    use rathaus_channels::publish::{MastodonConfig, NetworkConfig, TelegramChannelPublishConfig};
+    use rathaus_domain::publishing::{ChannelTarget, PublishKind};
+
+    use crate::publishing_networks::{compose_and_approve, editors, settle, worker};
+
+    let fake = FakeMastodonTelegram::start().await.unwrap();
+    let base = fake.base_url();
+    // The file holds a token the instance no longer accepts; the admin enters the valid one.
+    let app = crate::harness::start_with("http://127.0.0.1", move |c| {
+        let p = &mut c[0].settings.publishing;
+        p.channels
+            .push(ChannelTarget::new("mastodon", PublishKind::Mastodon));
+        p.channels
+            .push(ChannelTarget::new("kanal", PublishKind::TelegramChannel));
+        c[0].networks = vec![
+            NetworkConfig::Mastodon(MastodonConfig {
+                name: Some("mastodon".into()),
+                instance: base.clone(),
+                access_token: "abgelaufenes-token-aus-der-datei".into(),
+                timeout_secs: Some(5),
+            }),
+            NetworkConfig::TelegramChannel(TelegramChannelPublishConfig {
+                name: Some("kanal".into()),
+                chat: TELEGRAM_CHANNEL.into(),
+                bot_token: TELEGRAM_CHANNEL_TOKEN.into(),
+                api_base: base,
+                timeout_secs: Some(5),
+            }),
+        ];
+    })
+    .await;
+    let cookie = admin(&app).await;
+    let field = "network:mastodon.access_token";
+    let (status, page) = app.get_page(&cookie, "/admin/kanaele").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("name=\"{field}\"")), "{page}");
+    assert!(page.contains("name=\"network:kanal.bot_token\""), "{page}");
+
+    let res = app
+        .post_form(&cookie, "/admin/kanaele", &[(field, MASTODON_TOKEN)])
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let (_, page) = app.get_page(&cookie, "/admin/kanaele?msg=saved").await;
+    let last4 = &MASTODON_TOKEN[MASTODON_TOKEN.len() - 4..];
+    assert!(page.contains(&format!("…{last4}")), "{page}");
+    assert!(!page.contains(MASTODON_TOKEN), "{page}");
+
+    // Sealed at rest: no database file holds the token.
+    for entry in std::fs::read_dir(app.data_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            !bytes
+                .windows(MASTODON_TOKEN.len())
+                .any(|w| w == MASTODON_TOKEN.as_bytes()),
+            "{} holds the token in plaintext",
+            path.display()
+        );
+    }
+
+    // Audited by name, never by value.
+    let entries = audit(&app, "channel.").await;
+    assert_eq!(
+        entries,
+        vec![(
+            "channel.secret_set".to_string(),
+            "network:mastodon".to_string(),
+            "credential=access_token".to_string()
+        )]
+    );
+
+    // A secret of a network this municipality has not configured is refused.
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/kanaele",
+            &[("network:bluesky.app_password", "abcd-efgh")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+
+    // The next post reaches Mastodon with the token from the admin UI.
+    let e = editors(&app).await;
+    let id = compose_and_approve(&app, &e, "Neues Token im Einsatz.", &[]).await;
+    let w = worker(&app);
+    let p = settle(&app, &e, &w, id).await;
+    let statuses: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == "/api/v1/statuses")
+        .collect();
+    assert_eq!(statuses.len(), 1, "{p}");
+    assert_eq!(
+        statuses[0].authorization.as_deref(),
+        Some(format!("Bearer {MASTODON_TOKEN}").as_str())
+    );
+    assert_eq!(fake.statuses().len(), 1, "{p}");
+}
+
 /// Headless Chromium with axe-core (WCAG 2.1 AA) on desktop and phone widths, on every settings page,
 /// including a section that shows refusals and the credentials page with a credential set.
 #[tokio::test]

@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use rathaus_hub::settings::secret_names;
+use rathaus_hub::settings::{network_secret_name, secret_names};
 use rathaus_store::now_ms;
 
 use super::{pick, MsgQuery, CHANNEL_SECRET_SET};
@@ -20,6 +20,8 @@ use crate::ui::view::{self, Chrome};
 use crate::AppState;
 
 const PATH: &str = "/admin/kanaele";
+/// Field names of publishing network channels start with this: `network:<channel name>.<secret>`.
+const NETWORK_PREFIX: &str = "network:";
 /// Longer than any platform token; keeps a pasted document out of the database.
 const MAX_SECRET_CHARS: usize = 2048;
 
@@ -53,6 +55,7 @@ fn label(lang: Lang, name: &str) -> &'static str {
         "access_token" => pick(lang, "Zugriffstoken (access token)", "Access token"),
         "app_secret" => pick(lang, "App-Geheimnis (app secret)", "App secret"),
         "bot_token" => pick(lang, "Bot-Token", "Bot token"),
+        "app_password" => pick(lang, "App-Passwort", "App password"),
         _ => pick(lang, "Webhook-Geheimnis", "Webhook secret"),
     }
 }
@@ -74,7 +77,27 @@ async fn page(
     let Some(tenant) = registry.tenant(session.info.municipality_id) else {
         return view::not_found(tr, Some(session.chrome(state, PATH).await));
     };
-    let blocks = tenant
+    let network_secrets = match state.store.network_secrets().await {
+        Ok(s) => s,
+        Err(e) => return view::internal_error(tr, &e),
+    };
+    let state_text = |last4: Option<String>| match last4 {
+        Some(last4) => format!(
+            "{} …{last4}",
+            pick(
+                lang,
+                "in der Verwaltung gesetzt, endet auf",
+                "set in the admin UI, ends in"
+            ),
+        ),
+        None => pick(
+            lang,
+            "aus der Konfigurationsdatei",
+            "from the configuration file",
+        )
+        .into(),
+    };
+    let mut blocks: Vec<ChannelBlock> = tenant
         .channels
         .iter()
         .map(|c| ChannelBlock {
@@ -85,23 +108,7 @@ async fn page(
                     let set = secrets
                         .iter()
                         .find(|s| s.channel_id == c.row.id && s.name == *name);
-                    let state = match set {
-                        Some(s) => format!(
-                            "{} …{}",
-                            pick(
-                                lang,
-                                "in der Verwaltung gesetzt, endet auf",
-                                "set in the admin UI, ends in"
-                            ),
-                            s.last4()
-                        ),
-                        None => pick(
-                            lang,
-                            "aus der Konfigurationsdatei",
-                            "from the configuration file",
-                        )
-                        .into(),
-                    };
+                    let state = state_text(set.map(|s| s.last4()));
                     let key = format!("{}.{name}", c.row.id);
                     SecretField {
                         error: errors.get(&key).cloned(),
@@ -113,6 +120,30 @@ async fn page(
                 .collect(),
         })
         .collect();
+    // Publishing networks exist only in the configuration file; keyed by channel name.
+    let file = state.registry.file_configs();
+    let networks = file
+        .iter()
+        .find(|cfg| cfg.settings.slug == tenant.row.slug)
+        .map(|cfg| cfg.networks.as_slice())
+        .unwrap_or_default();
+    for n in networks {
+        let channel_name = n.name();
+        let name = network_secret_name(n);
+        let set = network_secrets.iter().find(|s| {
+            s.municipality_id == tenant.row.id && s.channel_name == channel_name && s.name == name
+        });
+        let key = format!("{NETWORK_PREFIX}{channel_name}.{name}");
+        blocks.push(ChannelBlock {
+            title: format!("{} „{channel_name}“", n.kind().as_str()),
+            fields: vec![SecretField {
+                error: errors.get(&key).cloned(),
+                name: key,
+                label: label(lang, name),
+                state: state_text(set.map(|s| s.last4())),
+            }],
+        });
+    }
     let error = (!errors.is_empty()).then(|| {
         pick(
             lang,
@@ -159,7 +190,8 @@ pub async fn show(
     page(&state, &session, tr, StatusCode::OK, flash, HashMap::new()).await
 }
 
-/// `POST /admin/kanaele`: fields named `<channel id>.<credential>`; empty ones are left alone.
+/// `POST /admin/kanaele`: fields named `<channel id>.<credential>` (messengers) or
+/// `network:<channel name>.<secret>` (publishing networks); empty ones are left alone.
 pub async fn save(
     State(state): State<AppState>,
     session: StaffSession,
@@ -174,11 +206,43 @@ pub async fn save(
     let Some(tenant) = registry.tenant(session.info.municipality_id) else {
         return view::not_found(tr, Some(session.chrome(&state, PATH).await));
     };
+    let file = state.registry.file_configs();
+    let networks = file
+        .iter()
+        .find(|cfg| cfg.settings.slug == tenant.row.slug)
+        .map(|cfg| cfg.networks.as_slice())
+        .unwrap_or_default();
     let mut accepted = Vec::new();
+    let mut accepted_networks = Vec::new();
     let mut errors = HashMap::new();
     for (key, value) in &fields {
         let value = value.trim();
         if value.is_empty() {
+            continue;
+        }
+        if let Some(rest) = key.strip_prefix(NETWORK_PREFIX) {
+            // Only this municipality's configured networks, only the secret their network has.
+            let known = rest.rsplit_once('.').filter(|(channel, name)| {
+                networks
+                    .iter()
+                    .any(|n| n.name() == *channel && network_secret_name(n) == *name)
+            });
+            match known {
+                None => {
+                    errors.insert(
+                        key.clone(),
+                        pick(lang, "Unbekanntes Feld.", "Unknown field.").into(),
+                    );
+                }
+                Some(_) if !acceptable(value) => {
+                    errors.insert(key.clone(), invalid_message(lang));
+                }
+                Some((channel, name)) => accepted_networks.push((
+                    channel.to_string(),
+                    name.to_string(),
+                    value.to_string(),
+                )),
+            }
             continue;
         }
         let Some((id, name)) = key.split_once('.') else {
@@ -197,16 +261,8 @@ pub async fn save(
             );
             continue;
         };
-        if value.chars().count() > MAX_SECRET_CHARS || value.chars().any(char::is_whitespace) {
-            errors.insert(
-                key.clone(),
-                pick(
-                    lang,
-                    "Zugangsdaten enthalten keine Leerzeichen und sind höchstens 2048 Zeichen lang.",
-                    "Credentials contain no spaces and are at most 2048 characters long.",
-                )
-                .into(),
-            );
+        if !acceptable(value) {
+            errors.insert(key.clone(), invalid_message(lang));
             continue;
         }
         accepted.push((channel.row.id, name.to_string(), value.to_string()));
@@ -241,10 +297,41 @@ pub async fn save(
         )
         .await;
     }
-    if !accepted.is_empty() {
+    for (channel_name, name, value) in &accepted_networks {
+        if let Err(e) = state
+            .store
+            .save_network_secret(tenant.row.id, channel_name, name, value, &actor.name, now)
+            .await
+        {
+            return view::internal_error(tr, &e);
+        }
+        record_change(
+            &state.store,
+            &actor,
+            CHANNEL_SECRET_SET,
+            format!("network:{channel_name}"),
+            Some(format!("credential={name}")),
+        )
+        .await;
+    }
+    if !accepted.is_empty() || !accepted_networks.is_empty() {
         if let Err(e) = state.registry.reload(now).await {
             tracing::error!(error = %e, "rebuilding the registry after new channel credentials failed");
         }
     }
     Redirect::to(&format!("{PATH}?msg=saved")).into_response()
+}
+
+/// A credential has no spaces and fits the database.
+fn acceptable(value: &str) -> bool {
+    value.chars().count() <= MAX_SECRET_CHARS && !value.chars().any(char::is_whitespace)
+}
+
+fn invalid_message(lang: Lang) -> String {
+    pick(
+        lang,
+        "Zugangsdaten enthalten keine Leerzeichen und sind höchstens 2048 Zeichen lang.",
+        "Credentials contain no spaces and are at most 2048 characters long.",
+    )
+    .into()
 }
