@@ -382,6 +382,57 @@ mod tests {
     }
 
     #[test]
+    fn network_secrets_replace_the_file_value_of_their_municipality_and_channel_only() {
+        use rathaus_channels::publish::{BlueskyConfig, MastodonConfig};
+        let mut cfg = file();
+        cfg[0].networks = vec![
+            NetworkConfig::Mastodon(MastodonConfig {
+                name: None,
+                instance: "http://127.0.0.1:9".into(),
+                access_token: "file-token".into(),
+                timeout_secs: None,
+            }),
+            NetworkConfig::Bluesky(BlueskyConfig {
+                name: Some("bsky".into()),
+                pds: "http://127.0.0.1:9".into(),
+                handle: "musterstadt.example".into(),
+                app_password: "file-password".into(),
+            }),
+        ];
+        let secret = |slug: &str, channel: &str, name: &str, value: &str| NetworkSecret {
+            municipality_id: 1,
+            slug: slug.into(),
+            channel_name: channel.into(),
+            name: name.into(),
+            value: value.into(),
+            changed_by: String::new(),
+            changed_at: 0,
+        };
+        let out = effective(
+            &cfg,
+            &[],
+            &[],
+            &[
+                secret("musterstadt", "mastodon", "access_token", "ui-token"),
+                // Wrong field for Bluesky, another municipality, a channel no longer in the file.
+                secret("musterstadt", "bsky", "access_token", "wrong-field"),
+                secret("beispieldorf", "bsky", "app_password", "other-town"),
+                secret("musterstadt", "gone", "access_token", "gone"),
+            ],
+        );
+        let secrets: Vec<Option<&str>> = out[0]
+            .networks
+            .iter()
+            .map(|n| match n {
+                NetworkConfig::Mastodon(m) => Some(m.access_token.as_str()),
+                NetworkConfig::Bluesky(b) => Some(b.app_password.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(secrets, vec![Some("ui-token"), Some("file-password")]);
+    }
+
+    #[test]
     fn check_refuses_what_the_file_would_refuse() {
         let mut cfg = file().remove(0);
         Section::OfficeHours

@@ -104,6 +104,78 @@ async fn channel_secrets_are_sealed_and_shown_as_last_four() {
 }
 
 #[tokio::test]
+async fn network_secrets_are_sealed_per_municipality_and_channel_name() {
+    for b in backends::all().await {
+        let s = &b.store;
+        let m = s
+            .ensure_municipality("musterstadt", "Musterstadt", "Europe/Berlin", T0)
+            .await
+            .unwrap()
+            .id;
+        let other = s
+            .ensure_municipality("beispieldorf", "Beispieldorf", "Europe/Berlin", T0)
+            .await
+            .unwrap()
+            .id;
+        let v0 = s.settings_version().await.unwrap();
+        s.save_network_secret(m, "mastodon", "access_token", "old-1234", "staff:1 a@x", T0)
+            .await
+            .unwrap();
+        s.save_network_secret(m, "mastodon", "access_token", TOKEN, "staff:1 a@x", T0 + 1)
+            .await
+            .unwrap();
+        s.save_network_secret(
+            other,
+            "mastodon",
+            "access_token",
+            "dorf-5678",
+            "staff:2 b@x",
+            T0,
+        )
+        .await
+        .unwrap();
+        assert_eq!(s.settings_version().await.unwrap(), v0 + 3, "{}", b.name);
+        let all = s.network_secrets().await.unwrap();
+        assert_eq!(all.len(), 2, "{}", b.name);
+        let mine = all.iter().find(|n| n.municipality_id == m).unwrap();
+        assert_eq!(
+            (
+                mine.slug.as_str(),
+                mine.channel_name.as_str(),
+                mine.name.as_str()
+            ),
+            ("musterstadt", "mastodon", "access_token")
+        );
+        assert_eq!(mine.value, TOKEN);
+        assert_eq!(mine.last4(), "9f3c");
+        assert!(!format!("{mine:?}").contains(TOKEN));
+        let sealed: Vec<Vec<u8>> = match b.name {
+            "sqlite" => {
+                let pool = sqlx::SqlitePool::connect(&b.url).await.unwrap();
+                sqlx::query_scalar("SELECT sealed FROM network_secrets")
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap()
+            }
+            _ => {
+                let pool = sqlx::PgPool::connect(&b.url).await.unwrap();
+                sqlx::query_scalar("SELECT sealed FROM network_secrets")
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(
+            sealed
+                .iter()
+                .all(|v| !v.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes())),
+            "{}: a stored value is the plaintext",
+            b.name
+        );
+    }
+}
+
+#[tokio::test]
 async fn sqlite_file_never_holds_a_channel_secret_in_plaintext() {
     let b = backends::sqlite().await;
     let s = &b.store;

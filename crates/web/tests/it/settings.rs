@@ -509,21 +509,38 @@ async fn a_mastodon_token_set_in_the_ui_is_sealed_and_used_for_the_next_post() {
 }
 
 /// Headless Chromium with axe-core (WCAG 2.1 AA) on desktop and phone widths, on every settings page,
-/// including a section that shows refusals and the credentials page with a credential set.
+/// including a section that shows refusals and the credentials page with a messenger credential and a
+/// publishing network secret set.
 #[tokio::test]
 async fn settings_pages_pass_axe_and_fit_a_phone() {
     let Some(dir) = crate::browser::e2e_dir() else {
         return;
     };
-    let app = start().await;
+    let app = crate::harness::start_with("http://127.0.0.1", |c| {
+        c[0].networks = vec![rathaus_channels::publish::NetworkConfig::Mastodon(
+            rathaus_channels::publish::MastodonConfig {
+                name: None,
+                // Nothing listens here: this test publishes nothing.
+                instance: "http://127.0.0.1:9".into(),
+                access_token: "file-token".into(),
+                timeout_secs: None,
+            },
+        )];
+    })
+    .await;
     let cookie = admin(&app).await;
     let field = format!("{}.access_token", app.channel_a);
-    app.post_form(
-        &cookie,
-        "/admin/kanaele",
-        &[(field.as_str(), "EAAG-token-1234")],
-    )
-    .await;
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/kanaele",
+            &[
+                (field.as_str(), "EAAG-token-1234"),
+                ("network:mastodon.access_token", "mastodon-token-5678"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
     app.post_form(
         &cookie,
         "/admin/einstellungen/sprechstunden",
