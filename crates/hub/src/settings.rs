@@ -192,15 +192,19 @@ fn apply_network_secrets(cfg: &mut TenantConfig, secrets: &[NetworkSecret]) {
         if network_secret_name(network) != s.name {
             continue;
         }
-        let field = match network {
-            NetworkConfig::Mastodon(c) => &mut c.access_token,
-            NetworkConfig::Bluesky(c) => &mut c.app_password,
-            NetworkConfig::FacebookPage(c) => &mut c.access_token,
-            NetworkConfig::Instagram(c) => &mut c.access_token,
-            NetworkConfig::X(c) => &mut c.access_token,
-            NetworkConfig::TelegramChannel(c) => &mut c.bot_token,
-        };
-        *field = s.value.clone();
+        *network_secret_mut(network) = s.value.clone();
+    }
+}
+
+/// The field holding [`network_secret_name`] of a publishing network channel.
+fn network_secret_mut(network: &mut NetworkConfig) -> &mut String {
+    match network {
+        NetworkConfig::Mastodon(c) => &mut c.access_token,
+        NetworkConfig::Bluesky(c) => &mut c.app_password,
+        NetworkConfig::FacebookPage(c) => &mut c.access_token,
+        NetworkConfig::Instagram(c) => &mut c.access_token,
+        NetworkConfig::X(c) => &mut c.access_token,
+        NetworkConfig::TelegramChannel(c) => &mut c.bot_token,
     }
 }
 
@@ -286,8 +290,12 @@ pub fn file_fingerprints(file: &[TenantConfig]) -> std::collections::BTreeMap<St
                     t.public_username,
                 ));
             }
-            // Publishing networks as configured; only this hash of them is kept.
-            text.push_str(&hash(&format!("|net:{:?}", cfg.networks)));
+            // Publishing networks as configured (their Debug output leaves the secret out, so its hash
+            // is added); only this hash of them is kept.
+            for n in &cfg.networks {
+                let secret = hash(network_secret_mut(&mut n.clone()));
+                text.push_str(&hash(&format!("|net:{n:?}:{secret}")));
+            }
             (cfg.settings.slug.clone(), hash(&text))
         })
         .collect()
@@ -459,5 +467,23 @@ mod tests {
         assert_ne!(a["musterstadt"], b["musterstadt"]);
         assert!(!b["musterstadt"].contains("new"));
         assert_eq!(a, file_fingerprints(&file()));
+        // A publishing network's token counts too, though its Debug output leaves it out.
+        let mastodon = |token: &str| {
+            let mut cfg = file();
+            cfg[0].networks = vec![NetworkConfig::Mastodon(
+                rathaus_channels::publish::MastodonConfig {
+                    name: None,
+                    instance: "http://127.0.0.1:9".into(),
+                    access_token: token.into(),
+                    timeout_secs: None,
+                },
+            )];
+            file_fingerprints(&cfg)
+        };
+        assert_ne!(
+            mastodon("old")["musterstadt"],
+            mastodon("new")["musterstadt"]
+        );
+        assert_eq!(mastodon("old"), mastodon("old"));
     }
 }
