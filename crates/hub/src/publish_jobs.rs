@@ -545,6 +545,24 @@ fn local_time(tenant: &Tenant, ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Records what happened to a channel's post after publishing (a note, optionally a new status and
+/// link); the follow-up job is then done.
+async fn noted(
+    store: &Store,
+    post_id: i64,
+    channel: &str,
+    status: Option<&str>,
+    url: Option<&str>,
+    note: &str,
+    now: i64,
+) -> Result<Verdict, String> {
+    store
+        .record_publication_note(post_id, channel, status, url, note, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Verdict::Done)
+}
+
 async fn edit(
     store: &Store,
     tenant: &Tenant,
@@ -575,11 +593,7 @@ async fn edit(
             channel.kind.label_de(),
             channel.kind.label_en()
         );
-        store
-            .record_publication_note(post_id, name, None, None, &note, now)
-            .await
-            .map_err(|e| e.to_string())?;
-        return Ok(Verdict::Done);
+        return noted(store, post_id, name, None, None, &note, now).await;
     }
     let post = outgoing(
         store,
@@ -593,18 +607,16 @@ async fn edit(
     match channel.publisher.edit(&remote, &post).await {
         Ok(edited) => {
             let when = local_time(tenant, now);
-            store
-                .record_publication_note(
-                    post_id,
-                    name,
-                    None,
-                    edited.url.as_deref(),
-                    &format!("Bearbeitet am {when} / edited on {when}"),
-                    now,
-                )
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(Verdict::Done)
+            noted(
+                store,
+                post_id,
+                name,
+                None,
+                edited.url.as_deref(),
+                &format!("Bearbeitet am {when} / edited on {when}"),
+                now,
+            )
+            .await
         }
         Err(e) => match retry_delay(&e, job.attempts, backoff, jitter) {
             Some(delay_ms) => Ok(Verdict::RetryIn {
@@ -613,11 +625,7 @@ async fn edit(
             }),
             None => {
                 let note = format!("Bearbeiten nicht möglich / editing not possible: {e}");
-                store
-                    .record_publication_note(post_id, name, None, None, &note, now)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok(Verdict::Done)
+                noted(store, post_id, name, None, None, &note, now).await
             }
         },
     }
@@ -642,18 +650,16 @@ async fn delete(
     }
     if state.status == st::PENDING {
         // Never sent: stop it from going out.
-        store
-            .record_publication_note(
-                post_id,
-                name,
-                Some(st::DELETED),
-                None,
-                "Zurückgezogen, bevor er erschien / withdrawn before it appeared",
-                now,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        return Ok(Verdict::Done);
+        return noted(
+            store,
+            post_id,
+            name,
+            Some(st::DELETED),
+            None,
+            "Zurückgezogen, bevor er erschien / withdrawn before it appeared",
+            now,
+        )
+        .await;
     }
     let Some(remote) = remote_of(state).filter(|_| state.status == st::PUBLISHED) else {
         return Ok(Verdict::Done);
@@ -667,40 +673,28 @@ async fn delete(
     };
     if !channel.publisher.capabilities().delete {
         let note = refused(&"die Plattform erlaubt es nicht / the platform does not allow it");
-        store
-            .record_publication_note(post_id, name, None, None, &note, now)
-            .await
-            .map_err(|e| e.to_string())?;
-        return Ok(Verdict::Done);
+        return noted(store, post_id, name, None, None, &note, now).await;
     }
     match channel.publisher.delete(&remote).await {
         Ok(()) => {
             let when = local_time(tenant, now);
-            store
-                .record_publication_note(
-                    post_id,
-                    name,
-                    Some(st::DELETED),
-                    None,
-                    &format!("Gelöscht am {when} / deleted on {when}"),
-                    now,
-                )
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(Verdict::Done)
+            noted(
+                store,
+                post_id,
+                name,
+                Some(st::DELETED),
+                None,
+                &format!("Gelöscht am {when} / deleted on {when}"),
+                now,
+            )
+            .await
         }
         Err(e) => match retry_delay(&e, job.attempts, backoff, jitter) {
             Some(delay_ms) => Ok(Verdict::RetryIn {
                 delay_ms,
                 reason: e.to_string(),
             }),
-            None => {
-                store
-                    .record_publication_note(post_id, name, None, None, &refused(&e), now)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok(Verdict::Done)
-            }
+            None => noted(store, post_id, name, None, None, &refused(&e), now).await,
         },
     }
 }
