@@ -6,7 +6,8 @@
 #   - installs the browser test tooling in tests-e2e/ (npm ci; never downloads a browser) and
 #     checks that headless Chromium starts;
 #   - cargo fmt --check, cargo clippy -D warnings, cargo test --workspace, cargo deny (licenses, bans, sources; offline),
-#     RustSec advisories via cargo deny when the advisory DB is reachable (SKIP in the summary when not).
+#     RustSec advisories via cargo deny and cargo audit when the advisory DB is reachable (SKIP in the
+#     summary when not).
 #
 # Environment handed to the tests:
 #   RATHAUS_TEST_POSTGRES_URL  postgres://rathaus:rathaus@127.0.0.1:PORT/rathaus_test
@@ -16,7 +17,8 @@
 #                                   with _HANDLE, _DID, _APP_PASSWORD of a test account
 # Knobs:
 #   CARGO_TARGET_DIR           default /tmp/rathaus-target
-#   RATHAUS_TEST_INSTALL_TOOLS=1    allow `cargo install --locked cargo-deny` if missing (implied by CI=true)
+#   RATHAUS_TEST_INSTALL_TOOLS=1    allow `cargo install --locked cargo-deny` (and cargo-audit, when the
+#                                   advisory DB is reachable) if missing (implied by CI=true)
 #   RATHAUS_TEST_REQUIRE_ADVISORIES=1  fail (instead of SKIP) when the RustSec advisory DB cannot be fetched
 set -euo pipefail
 
@@ -176,6 +178,18 @@ if ! cargo deny --version >/dev/null 2>&1; then
   SUMMARY+=("SKIP  RustSec advisories (cargo deny not installed)")
 elif timeout 20 git ls-remote --heads "$ADVISORY_DB" main >/dev/null 2>&1; then
   step "RustSec advisories" cargo deny --log-level error check advisories
+  # cargo audit reads the same database; it is built from crates.io (into a target dir outside the
+  # clone) only when the database is reachable, since without it there is nothing to check.
+  if ! cargo audit --version >/dev/null 2>&1 \
+    && { [ "${RATHAUS_TEST_INSTALL_TOOLS:-0}" = 1 ] || [ "${CI:-}" = true ]; }; then
+    step "install cargo-audit" env CARGO_TARGET_DIR="${CARGO_AUDIT_TARGET_DIR:-/tmp/rathaus-audit-target}" \
+      cargo install --locked cargo-audit
+  fi
+  if cargo audit --version >/dev/null 2>&1; then
+    step "cargo audit" cargo audit --deny unsound --deny yanked
+  else
+    SUMMARY+=("SKIP  cargo audit (not installed; set RATHAUS_TEST_INSTALL_TOOLS=1 to install it)")
+  fi
 elif [ "${RATHAUS_TEST_REQUIRE_ADVISORIES:-0}" = 1 ]; then
   SUMMARY+=("FAIL  RustSec advisories: $ADVISORY_DB not reachable (RATHAUS_TEST_REQUIRE_ADVISORIES=1)")
   FAILED=1
