@@ -122,18 +122,29 @@ const WAITING: &str = "FROM concerns c JOIN first_responses f ON f.id = c.respon
      WHERE c.municipality_id = $1 AND c.status <> 'resolved' AND f.first_response_at IS NULL";
 
 impl Store {
-    /// Near-due and past-due counts of open, unanswered concerns at `now`.
-    pub async fn response_alerts(&self, municipality_id: i64, now: i64) -> Result<ResponseAlerts> {
+    /// Near-due and past-due counts of open, unanswered concerns at `now`; with `visible_to`, only
+    /// those that staff member may open (concerns of its teams and those of no team).
+    pub async fn response_alerts(
+        &self,
+        municipality_id: i64,
+        now: i64,
+        visible_to: Option<i64>,
+    ) -> Result<ResponseAlerts> {
+        let scope = if visible_to.is_some() {
+            " AND (c.team_id IS NULL OR c.team_id IN (SELECT team_id FROM team_members WHERE staff_id = $3))"
+        } else {
+            ""
+        };
         let sql = format!(
             "SELECT COALESCE(SUM(CASE WHEN f.due_at >= $2 AND f.near_due_at <= $2 THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN f.due_at < $2 THEN 1 ELSE 0 END), 0) {WAITING}"
+             COALESCE(SUM(CASE WHEN f.due_at < $2 THEN 1 ELSE 0 END), 0) {WAITING}{scope}"
         );
         let (near_due, past_due): (i64, i64) = read!(self.db(), |ex| {
-            sqlx::query_as(&sql)
-                .bind(municipality_id)
-                .bind(now)
-                .fetch_one(ex)
-                .await?
+            let mut q = sqlx::query_as(&sql).bind(municipality_id).bind(now);
+            if let Some(staff) = visible_to {
+                q = q.bind(staff);
+            }
+            q.fetch_one(ex).await?
         });
         Ok(ResponseAlerts { near_due, past_due })
     }

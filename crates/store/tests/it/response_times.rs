@@ -262,7 +262,7 @@ async fn near_and_past_due_counts_for_the_inbox() {
             .await
             .unwrap();
         assert_eq!(
-            s.response_alerts(t.m, now).await.unwrap(),
+            s.response_alerts(t.m, now, None).await.unwrap(),
             ResponseAlerts {
                 near_due: 1,
                 past_due: 1
@@ -271,11 +271,11 @@ async fn near_and_past_due_counts_for_the_inbox() {
             b.name
         );
         assert_eq!(
-            s.response_alerts(t.m, T0).await.unwrap(),
+            s.response_alerts(t.m, T0, None).await.unwrap(),
             ResponseAlerts::default()
         );
         assert_eq!(
-            s.response_alerts(t.m, T0 + 1000 * MIN).await.unwrap(),
+            s.response_alerts(t.m, T0 + 1000 * MIN, None).await.unwrap(),
             ResponseAlerts {
                 near_due: 0,
                 past_due: 3
@@ -519,4 +519,47 @@ async fn queue_ahead(
     s.consultation_queue_ahead(m, channels, f.concern_id, f.waiting_since.unwrap(), since)
         .await
         .unwrap()
+}
+
+#[tokio::test]
+async fn an_agent_of_a_team_counts_only_the_due_concerns_it_may_open() {
+    for b in backends::all().await {
+        let s = &b.store;
+        let t = town(s).await;
+        let now = T0 + 100 * MIN;
+        let bau = s.create_team(t.m, "Bauamt", T0).await.unwrap().unwrap();
+        let buero = s.create_team(t.m, "Bürgerbüro", T0).await.unwrap().unwrap();
+        s.set_team_members(t.m, buero, &[t.staff])
+            .await
+            .unwrap()
+            .unwrap();
+        // Past due: one of the Bauamt, one of the agent's Bürgerbüro, one of no team.
+        for (id, team) in [("1", Some(bau)), ("2", Some(buero)), ("3", None)] {
+            let c = citizen(s, &t, t.wa, id).await;
+            let f = file(
+                s,
+                &c,
+                &format!("m{id}"),
+                T0,
+                Some(promise(T0, 30, 60, None)),
+            )
+            .await;
+            s.set_concern_team(t.m, f.concern_id, team)
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        let everyone = s.response_alerts(t.m, now, None).await.unwrap();
+        assert_eq!(everyone.past_due, 3, "{}", b.name);
+        let agent = s.response_alerts(t.m, now, Some(t.staff)).await.unwrap();
+        assert_eq!(
+            agent,
+            ResponseAlerts {
+                near_due: 0,
+                past_due: 2
+            },
+            "{}: the Bauamt's concern is not the agent's",
+            b.name
+        );
+    }
 }

@@ -116,7 +116,7 @@ pub async fn inbox(
         state.store.list_concerns(mid, &filter),
         state.store.concern_counts(mid),
         state.store.channels(mid),
-        state.store.response_alerts(mid, now),
+        state.store.response_alerts(mid, now, visible_to),
         state.store.teams(mid),
     ) {
         Ok(r) => r,
