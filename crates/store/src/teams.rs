@@ -62,6 +62,27 @@ fn checked_name(name: &str) -> std::result::Result<String, TeamRefusal> {
 
 type Refusable<T> = std::result::Result<T, TeamRefusal>;
 
+/// The SQL that replaces one kind of a team's links: `clear` ($1 team), `belongs` ($1 id, $2
+/// municipality; counts), `insert` ($1 id, $2 team).
+struct TeamLink {
+    clear: &'static str,
+    belongs: &'static str,
+    insert: &'static str,
+}
+
+const MEMBERS: TeamLink = TeamLink {
+    clear: "DELETE FROM team_members WHERE team_id = $1",
+    belongs: "SELECT COUNT(*) FROM memberships WHERE staff_id = $1 AND municipality_id = $2",
+    insert: "INSERT INTO team_members (staff_id, team_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+};
+
+const CHANNELS: TeamLink = TeamLink {
+    clear: "DELETE FROM team_channels WHERE team_id = $1",
+    belongs: "SELECT COUNT(*) FROM channels WHERE id = $1 AND municipality_id = $2",
+    insert: "INSERT INTO team_channels (channel_id, team_id) VALUES ($1, $2) \
+             ON CONFLICT (channel_id) DO UPDATE SET team_id = excluded.team_id",
+};
+
 impl Store {
     /// The municipality's teams by name, with members and routed channels.
     pub async fn teams(&self, municipality_id: i64) -> Result<Vec<Team>> {
@@ -215,43 +236,8 @@ impl Store {
         team_id: i64,
         staff_ids: &[i64],
     ) -> Result<Refusable<()>> {
-        let out = write_tx!(self, |tx| {
-            let found: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM teams WHERE id = $1 AND municipality_id = $2",
-            )
-            .bind(team_id)
-            .bind(municipality_id)
-            .fetch_one(&mut *tx)
-            .await?;
-            if found == 0 {
-                return Ok(Err(TeamRefusal::NotFound));
-            }
-            sqlx::query("DELETE FROM team_members WHERE team_id = $1")
-                .bind(team_id)
-                .execute(&mut *tx)
-                .await?;
-            for staff_id in staff_ids {
-                let member: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM memberships WHERE staff_id = $1 AND municipality_id = $2",
-                )
-                .bind(staff_id)
-                .bind(municipality_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                if member == 0 {
-                    return Ok(Err(TeamRefusal::Foreign));
-                }
-                sqlx::query(
-                    "INSERT INTO team_members (team_id, staff_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                )
-                .bind(team_id)
-                .bind(staff_id)
-                .execute(&mut *tx)
-                .await?;
-            }
-            Ok(())
-        });
-        Ok(out)
+        self.replace_team_links(municipality_id, team_id, staff_ids, &MEMBERS)
+            .await
     }
 
     /// Routes exactly these channels' new concerns to the team (a channel leaves any other team).
@@ -260,6 +246,19 @@ impl Store {
         municipality_id: i64,
         team_id: i64,
         channel_ids: &[i64],
+    ) -> Result<Refusable<()>> {
+        self.replace_team_links(municipality_id, team_id, channel_ids, &CHANNELS)
+            .await
+    }
+
+    /// Replaces what a team of the municipality is linked to (its members or its channels) in one
+    /// transaction; an id outside the municipality refuses the whole change.
+    async fn replace_team_links(
+        &self,
+        municipality_id: i64,
+        team_id: i64,
+        ids: &[i64],
+        link: &TeamLink,
     ) -> Result<Refusable<()>> {
         let out = write_tx!(self, |tx| {
             let found: i64 = sqlx::query_scalar(
@@ -272,29 +271,24 @@ impl Store {
             if found == 0 {
                 return Ok(Err(TeamRefusal::NotFound));
             }
-            sqlx::query("DELETE FROM team_channels WHERE team_id = $1")
+            sqlx::query(link.clear)
                 .bind(team_id)
                 .execute(&mut *tx)
                 .await?;
-            for channel_id in channel_ids {
-                let ours: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM channels WHERE id = $1 AND municipality_id = $2",
-                )
-                .bind(channel_id)
-                .bind(municipality_id)
-                .fetch_one(&mut *tx)
-                .await?;
+            for id in ids {
+                let ours: i64 = sqlx::query_scalar(link.belongs)
+                    .bind(id)
+                    .bind(municipality_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
                 if ours == 0 {
                     return Ok(Err(TeamRefusal::Foreign));
                 }
-                sqlx::query(
-                    "INSERT INTO team_channels (channel_id, team_id) VALUES ($1, $2) \
-                     ON CONFLICT (channel_id) DO UPDATE SET team_id = excluded.team_id",
-                )
-                .bind(channel_id)
-                .bind(team_id)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(link.insert)
+                    .bind(id)
+                    .bind(team_id)
+                    .execute(&mut *tx)
+                    .await?;
             }
             Ok(())
         });
