@@ -3,20 +3,29 @@
 use rathaus_domain::publishing::PublishKind;
 use serde::Deserialize;
 
+/// The Graph API base used when `api_base` is left out (Facebook page, Instagram).
+pub const DEFAULT_GRAPH_BASE: &str = "https://graph.facebook.com";
+/// The Graph API version used when `api_version` is left out.
+pub const DEFAULT_GRAPH_VERSION: &str = "v23.0";
+/// The PDS used when `pds` is left out.
+pub const DEFAULT_BLUESKY_PDS: &str = "https://bsky.social";
+/// The X API base used when `api_base` is left out.
+pub const DEFAULT_X_BASE: &str = "https://api.x.com";
+
 fn default_graph_base() -> String {
-    "https://graph.facebook.com".into()
+    DEFAULT_GRAPH_BASE.into()
 }
 fn default_graph_version() -> String {
-    "v23.0".into()
+    DEFAULT_GRAPH_VERSION.into()
 }
 fn default_telegram_base() -> String {
     crate::telegram::DEFAULT_API_BASE.into()
 }
 fn default_bluesky_pds() -> String {
-    "https://bsky.social".into()
+    DEFAULT_BLUESKY_PDS.into()
 }
 fn default_x_base() -> String {
-    "https://api.x.com".into()
+    DEFAULT_X_BASE.into()
 }
 
 /// `[[municipality.mastodon]]`: an account on a Mastodon instance.

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use rathaus_domain::publishing::PublishKind;
 
+pub mod check;
 mod config;
 pub mod mastodon;
 pub mod multipart;
@@ -26,7 +27,8 @@ pub mod telegram_channel;
 
 pub use config::{
     BlueskyConfig, FacebookPageConfig, InstagramConfig, MastodonConfig, NetworkConfig,
-    TelegramChannelPublishConfig, XConfig,
+    TelegramChannelPublishConfig, XConfig, DEFAULT_BLUESKY_PDS, DEFAULT_GRAPH_BASE,
+    DEFAULT_GRAPH_VERSION, DEFAULT_X_BASE,
 };
 
 /// A boxed future, so [`Publisher`] can be used as `dyn Publisher` without extra crates.
