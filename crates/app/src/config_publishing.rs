@@ -4,7 +4,7 @@
 //! unknown and missing keys with the table named; tokens are kept out of `Debug` output.
 
 use anyhow::bail;
-use rathaus_channels::publish::NetworkConfig;
+use rathaus_channels::publish::{check, NetworkConfig};
 use rathaus_domain::publishing::{ChannelTarget, PublishKind, PublishingSettings};
 use serde::Deserialize;
 
@@ -53,24 +53,26 @@ pub fn settings(m: &MunicipalityConfig) -> anyhow::Result<PublishingSettings> {
     for (kind, list) in tables {
         for c in list.iter().flatten() {
             let name = c.name.clone().unwrap_or_else(|| kind.as_str().to_string());
-            if name == "website" {
-                bail!("municipality '{}': the channel name 'website' is the built-in news page; choose another name for the {} channel", m.slug, kind.as_str());
+            if let Err(problem) = check::check_name(&name) {
+                bail!(
+                    "municipality '{}': name of the {} channel '{name}' {problem}",
+                    m.slug,
+                    kind.as_str()
+                );
             }
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
-                bail!("municipality '{}': publishing channel name '{name}' must be letters, digits, '-' or '_'", m.slug);
-            }
-            if channels.iter().any(|c| c.name == name) {
-                bail!("municipality '{}': publishing channel name '{name}' appears twice; give each [[municipality.{}]] its own name", m.slug, kind.as_str());
+            // Unique among the network channels and the messenger channels of the municipality.
+            let messengers = (m.whatsapp.iter().map(|w| w.name.as_str()))
+                .chain(m.telegram.iter().map(|t| t.name.as_str()));
+            let taken = channels.iter().map(|c| c.name.as_str()).chain(messengers);
+            if check::check_unique(&name, taken).is_err() {
+                bail!("municipality '{}': publishing channel name '{name}' appears twice; give each [[municipality.{}]] its own name, different from the messenger channels' names", m.slug, kind.as_str());
             }
             if let Some(url) = c.profile_url.as_deref().map(str::trim) {
-                if !(url.starts_with("https://") || url.starts_with("http://"))
-                    || url.contains(char::is_whitespace)
-                {
-                    bail!("municipality '{}': profile_url of publishing channel '{name}' must be a web address starting with https://", m.slug);
+                if let Err(problem) = check::check_web_address(url) {
+                    bail!(
+                        "municipality '{}': profile_url of publishing channel '{name}' {problem}",
+                        m.slug
+                    );
                 }
                 profiles.insert(name.clone(), url.to_string());
             }
@@ -118,7 +120,15 @@ pub fn networks(m: &MunicipalityConfig) -> anyhow::Result<Vec<NetworkConfig>> {
                 }
             };
             match parsed {
-                Ok(n) => out.push(n),
+                // The admin UI checks channels it adds with the same function.
+                Ok(n) => match check::check(&n) {
+                    Ok(()) => out.push(n),
+                    Err(e) => bail!(
+                        "municipality '{}': [[municipality.{}]] '{label}': {e}",
+                        m.slug,
+                        kind.as_str()
+                    ),
+                },
                 // toml's message names the key; it never quotes a value, so no token leaks.
                 Err(e) => bail!(
                     "municipality '{}': [[municipality.{}]] '{label}': {}",
@@ -260,5 +270,34 @@ bot_token = "123:geheim"
             .tenants()
             .expect_err("unknown key");
         assert!(err.to_string().contains("api_bse"), "{err}");
+    }
+
+    #[test]
+    fn fields_are_checked_like_in_the_admin_ui() {
+        let base = "[[municipality]]\nslug = \"m\"\nname = \"M\"\n";
+        let cases = [
+            (
+                "[[municipality.mastodon]]\ninstance = \"bawü.social\"\naccess_token = \"t\"\n",
+                "instance: must be a web address",
+            ),
+            (
+                "[[municipality.mastodon]]\ninstance = \"https://bawü.social\"\naccess_token = \"\"\n",
+                "access_token: is missing",
+            ),
+            (
+                "[[municipality.telegram_channel]]\nchat = \"musterstadt\"\nbot_token = \"1:a\"\n",
+                "chat: must be the channel's @name",
+            ),
+            (
+                "[[municipality.telegram]]\nname = \"kanal\"\nbot_token = \"1:a\"\nwebhook_secret = \"s\"\n[[municipality.telegram_channel]]\nname = \"kanal\"\nchat = \"@m\"\nbot_token = \"1:a\"\n",
+                "appears twice",
+            ),
+        ];
+        for (table, expected) in cases {
+            let err = load(&format!("{base}{table}"))
+                .and_then(|c| c.tenants().map(|_| ()))
+                .expect_err(expected);
+            assert!(err.to_string().contains(expected), "{err}");
+        }
     }
 }
