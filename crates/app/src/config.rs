@@ -42,7 +42,44 @@ pub struct Config {
     pub master_key_file: Option<PathBuf>,
     #[serde(default)]
     pub municipality: Vec<MunicipalityConfig>,
+    /// `[worker]`: how the job worker holds the jobs it runs.
+    #[serde(default)]
+    pub worker: WorkerConfig,
 }
+
+/// `[worker]`: settings of the job worker (`rathaus serve` and `rathaus worker`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerConfig {
+    /// How long a claimed job stays with the worker that claimed it before another worker (or this
+    /// one after a restart) may run it again; default 300. It must be longer than the slowest job
+    /// (a publish with images makes several platform calls of up to 30 s each), else a job still
+    /// running is started a second time.
+    #[serde(default, deserialize_with = "whole_seconds")]
+    pub lease_seconds: Option<u64>,
+}
+
+/// A number of seconds, from TOML as an integer or from the environment as its digits.
+fn whole_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Seconds {
+        Number(u64),
+        Text(String),
+    }
+    match Seconds::deserialize(d) {
+        Ok(Seconds::Number(n)) => Ok(Some(n)),
+        Ok(Seconds::Text(t)) => t.trim().parse().map(Some).map_err(|_| {
+            serde::de::Error::custom(format!("'{t}' is not a whole number of seconds (e.g. 300)"))
+        }),
+        Err(_) => Err(serde::de::Error::custom(
+            "expected a whole number of seconds (e.g. 300)",
+        )),
+    }
+}
+
+/// The shortest and longest lease `[worker] lease_seconds` accepts.
+pub const LEASE_SECONDS_RANGE: std::ops::RangeInclusive<u64> = 5..=86_400;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -124,6 +161,7 @@ impl Default for Config {
             database_url: None,
             master_key_file: None,
             municipality: Vec::new(),
+            worker: WorkerConfig::default(),
         }
     }
 }
@@ -203,6 +241,15 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        if let Some(secs) = self.worker.lease_seconds {
+            if !LEASE_SECONDS_RANGE.contains(&secs) {
+                bail!(
+                    "[worker] lease_seconds = {secs}: must be between {} and {} seconds (default 300; longer than the slowest job, so a running job is never started twice)",
+                    LEASE_SECONDS_RANGE.start(),
+                    LEASE_SECONDS_RANGE.end()
+                );
+            }
+        }
         let mut slugs = std::collections::HashSet::new();
         for m in &self.municipality {
             if m.slug.is_empty()
@@ -236,6 +283,15 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The worker's options as configured (`[worker]`), the rest at their defaults.
+    pub fn worker_options(&self) -> rathaus_hub::WorkerOptions {
+        let mut options = rathaus_hub::WorkerOptions::default();
+        if let Some(secs) = self.worker.lease_seconds {
+            options.lease_ms = i64::try_from(secs.saturating_mul(1000)).unwrap_or(options.lease_ms);
+        }
+        options
     }
 
     pub fn database_url(&self) -> String {
@@ -718,6 +774,41 @@ consultation_inside = "Vor Ihnen: {ahead}"
                 Config::load_with_env(Some(&p), &[]).expect_err(expected)
             );
             assert!(e.contains(expected), "{expected}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_worker_lease_is_configurable_and_nonsense_is_refused() {
+        let parse = |text: &str, env: &[(String, String)]| {
+            Config::parse_with_env(Some((text, "c.toml")), env)
+        };
+        let default = parse("", &[]).expect("no [worker] table");
+        assert_eq!(default.worker_options().lease_ms, 5 * 60 * 1000);
+        let c = parse("[worker]\nlease_seconds = 90\n", &[]).expect("90 s");
+        assert_eq!(c.worker_options().lease_ms, 90_000);
+        let env = [(
+            "RATHAUS_WORKER__LEASE_SECONDS".to_string(),
+            "30".to_string(),
+        )];
+        assert_eq!(
+            parse("", &env).expect("env").worker_options().lease_ms,
+            30_000
+        );
+        for (text, says) in [
+            (
+                "[worker]\nlease_seconds = 0\n",
+                "lease_seconds = 0: must be between 5 and 86400",
+            ),
+            (
+                "[worker]\nlease_seconds = 100000\n",
+                "must be between 5 and 86400",
+            ),
+            ("[worker]\nlease_seconds = -3\n", "lease_seconds"),
+            ("[worker]\nlease_seconds = \"5m\"\n", "lease_seconds"),
+            ("[worker]\nlease_secs = 60\n", "lease_secs"),
+        ] {
+            let e = format!("{:#}", parse(text, &[]).expect_err(text));
+            assert!(e.contains(says), "{text}: {e}");
         }
     }
 }

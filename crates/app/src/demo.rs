@@ -88,6 +88,7 @@ pub fn demo_config(data_dir: PathBuf, listen: &str, platform_base: &str) -> Conf
             oidc: None,
             security: Default::default(),
         }],
+        worker: Default::default(),
     }
 }
 

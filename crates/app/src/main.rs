@@ -7,7 +7,6 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use rathaus::config::Config;
 use rathaus::server::{self, Roles};
-use rathaus_hub::WorkerOptions;
 use rathaus_store::{now_ms, AuditEvent, Role};
 
 #[derive(Parser)]
@@ -199,7 +198,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     web: true,
                     worker: !no_worker,
                 },
-                WorkerOptions::default(),
+                cfg.worker_options(),
             )
             .await?;
             let public = cfg.public_url.clone().unwrap_or_else(|| running.url());
@@ -218,7 +217,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     web: false,
                     worker: true,
                 },
-                WorkerOptions::default(),
+                cfg.worker_options(),
             )
             .await?;
             server::shutdown_signal().await;

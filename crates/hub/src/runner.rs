@@ -14,7 +14,15 @@ use crate::outbox::{self, Verdict};
 
 #[derive(Debug, Clone)]
 pub struct WorkerOptions {
-    /// How long a claimed job stays ours before another worker may take it over.
+    /// How long a claimed job stays ours before another worker may take it over (`[worker]
+    /// lease_seconds`). When a worker dies mid-job (crash, `kill -9`, power loss) its jobs are run
+    /// again once their lease has run out — by another worker or by this one after a restart.
+    /// For publishing this is safe: a publishing job records its attempt (idempotency key, first
+    /// attempt time, status `sending`) in the database *before* it calls the platform, so the rerun
+    /// knows the earlier attempt may have reached it and resolves that first (the same
+    /// `Idempotency-Key`, or looking the post up, or "unclear" for a person) instead of posting a
+    /// second time. The lease must only be longer than the slowest job, so that a job still
+    /// running is not taken over.
     pub lease_ms: i64,
     /// Jobs claimed per round.
     pub batch: i64,

@@ -9,5 +9,6 @@ mod demo_news;
 mod harness;
 mod messenger_flow;
 mod privacy;
+mod publish_crash;
 mod scale_out;
 mod settings_live;

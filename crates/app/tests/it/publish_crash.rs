@@ -1,0 +1,349 @@
+//! A real `rathaus serve` process killed with SIGKILL after the platforms accepted a post but before it recorded their answers: after a restart every channel has the post once, with its link or an honest "unclear".
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use rathaus_channels::fake_mastodon::{
+    FakeMastodonTelegram, MASTODON_TOKEN, TELEGRAM_CHANNEL, TELEGRAM_CHANNEL_TOKEN,
+};
+use rathaus_channels::fake_networks::{FakeNetworks, GRAPH_TOKEN, PAGE_ID};
+use rathaus_hub::publish_jobs::OUTCOME_UNCLEAR;
+use serde_json::{json, Value};
+use tokio::io::AsyncBufReadExt as _;
+
+use crate::harness::{databases, Db};
+
+/// The lease the test configures: a restarted worker takes the dead one's jobs over after it.
+const LEASE_SECONDS: u64 = 5;
+
+fn rathaus() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rathaus"));
+    c.env_remove("RATHAUS_MASTER_KEY")
+        .env("RATHAUS_LOG", "warn");
+    c
+}
+
+/// Musterstadt with a Mastodon account and a Telegram channel (one fake), a Facebook page (the
+/// Graph fake), no four-eyes rule and a short worker lease.
+fn write_config(
+    dir: &Path,
+    db: &Db,
+    mastodon_telegram: &FakeMastodonTelegram,
+    graph: &FakeNetworks,
+) -> PathBuf {
+    let database = match db {
+        Db::Sqlite => String::new(),
+        Db::Postgres(url) => format!("database_url = \"{url}\"\n"),
+    };
+    let m = mastodon_telegram.base_url();
+    let toml = format!(
+        r#"listen = "127.0.0.1:0"
+data_dir = "{data}"
+{database}
+[worker]
+lease_seconds = {LEASE_SECONDS}
+
+[[municipality]]
+slug = "musterstadt"
+name = "Stadt Musterstadt"
+
+[municipality.publishing]
+four_eyes = false
+
+[[municipality.mastodon]]
+name = "mastodon"
+instance = "{m}"
+access_token = "{MASTODON_TOKEN}"
+timeout_secs = 120
+
+[[municipality.facebook_page]]
+name = "facebook"
+page_id = "{PAGE_ID}"
+access_token = "{GRAPH_TOKEN}"
+api_base = "{graph}"
+
+[[municipality.telegram_channel]]
+name = "kanal"
+chat = "{TELEGRAM_CHANNEL}"
+bot_token = "{TELEGRAM_CHANNEL_TOKEN}"
+api_base = "{m}"
+timeout_secs = 120
+"#,
+        data = dir.join("data").display(),
+        graph = graph.base_url(),
+    );
+    let path = dir.join("rathaus.toml");
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+/// An editor and an API token for them, made with the CLI as an admin would.
+fn api_token(cfg: &Path) -> String {
+    let mut child = rathaus()
+        .args(["user", "add", "--config"])
+        .arg(cfg)
+        .args([
+            "--municipality",
+            "musterstadt",
+            "--email",
+            "redaktion@musterstadt.de",
+            "--role",
+            "editor",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"ein-langes-Passwort-2026\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = rathaus()
+        .args(["token", "create", "--config"])
+        .arg(cfg)
+        .args(["--email", "redaktion@musterstadt.de"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    stdout.lines().last().unwrap().trim().to_string()
+}
+
+/// A running `rathaus serve` (web server and worker in one process).
+struct Serve {
+    child: tokio::process::Child,
+    url: String,
+}
+
+async fn serve(cfg: &Path) -> Serve {
+    let mut child = tokio::process::Command::from(rathaus())
+        .args(["serve", "--config"])
+        .arg(cfg)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let url = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(url) = line.strip_prefix("Rathaus läuft / is running: ") {
+                return url.trim().to_string();
+            }
+        }
+        panic!("rathaus serve ended without saying where it runs");
+    })
+    .await
+    .expect("rathaus serve did not start within a minute");
+    // Keep reading so the process never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Serve { child, url }
+}
+
+async fn api(
+    http: &reqwest::Client,
+    s: &Serve,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = http
+        .request(method, format!("{}{path}", s.url))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let v = res.json::<Value>().await.unwrap_or(Value::Null);
+    (status, v)
+}
+
+fn channel<'a>(post: &'a Value, name: &str) -> &'a Value {
+    post["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["channel"] == json!(name))
+        .unwrap_or_else(|| panic!("no channel {name} in {post}"))
+}
+
+async fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..600 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_after_the_platforms_accepted_posts_nothing_twice_after_its_restart() {
+    for db in databases().await {
+        killed_and_restarted(&db).await;
+    }
+}
+
+async fn killed_and_restarted(db: &Db) {
+    let mastodon_telegram = FakeMastodonTelegram::start().await.unwrap();
+    let graph = FakeNetworks::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), db, &mastodon_telegram, &graph);
+    let token = api_token(&cfg);
+    let http = reqwest::Client::new();
+
+    // Each platform will take the post and never answer.
+    mastodon_telegram.withhold_next_answer("/api/v1/statuses");
+    mastodon_telegram.withhold_next_answer("/sendMessage");
+    graph.withhold_next_answer("POST", "/feed");
+
+    let mut first = serve(&cfg).await;
+    let text = "Stadtfest am Samstag: Die Marktstraße ist von 8 bis 20 Uhr gesperrt.";
+    let (s, v) = api(
+        &http,
+        &first,
+        &token,
+        reqwest::Method::POST,
+        "/api/v1/posts",
+        Some(json!({"text": text, "language": "de", "media": [],
+                    "channels": ["mastodon", "facebook", "kanal"]})),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    for step in ["submit", "approve"] {
+        let path = format!("/api/v1/posts/{id}/{step}");
+        let (s, v) = api(&http, &first, &token, reqwest::Method::POST, &path, None).await;
+        assert_eq!(s, 200, "{step}: {v}");
+    }
+
+    // All three platforms have the post; their answers are held back …
+    wait_for("the platforms to accept the post", || {
+        mastodon_telegram.statuses().len() == 1
+            && mastodon_telegram.messages().len() == 1
+            && graph.page_posts().len() == 1
+    })
+    .await;
+    // … and the process dies before it records anything (SIGKILL: no code of it runs any more).
+    first.child.start_kill().unwrap();
+    let status = first.child.wait().await.unwrap();
+    assert!(!status.success(), "killed, not ended: {status:?}");
+
+    // Nothing was recorded by the dead process: each attempt is still `sending`.
+    let config = rathaus::config::Config::load_with_env(Some(&cfg), &[]).unwrap();
+    let store = rathaus::server::open_store(&config).await.unwrap();
+    let states = store.publication_states(id).await.unwrap();
+    let sending: Vec<(&str, &str)> = states
+        .iter()
+        .filter(|p| p.channel != "website")
+        .map(|p| (p.channel.as_str(), p.status.as_str()))
+        .collect();
+    assert_eq!(
+        sending,
+        [
+            ("facebook", "sending"),
+            ("kanal", "sending"),
+            ("mastodon", "sending")
+        ]
+    );
+    store.close().await;
+
+    let second = serve(&cfg).await;
+    let path = format!("/api/v1/posts/{id}");
+    // Once the dead process's leases ran out, the restarted worker resolves every attempt.
+    let mut settled = Value::Null;
+    for _ in 0..(LEASE_SECONDS * 10 + 300) {
+        let (_, p) = api(&http, &second, &token, reqwest::Method::GET, &path, None).await;
+        let open = p["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["status"] == json!("pending") || c["status"] == json!("sending"));
+        if !open {
+            settled = p;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        !settled.is_null(),
+        "publications did not settle after the restart"
+    );
+
+    // Mastodon: the same Idempotency-Key again, answered with the status made before.
+    let statuses = mastodon_telegram.statuses();
+    assert_eq!(
+        statuses.len(),
+        1,
+        "Mastodon has the post once: {statuses:?}"
+    );
+    let sent: Vec<_> = mastodon_telegram
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == "/api/v1/statuses")
+        .collect();
+    assert_eq!(sent.len(), 2, "asked again after the restart");
+    assert!(sent[0].idempotency_key.is_some());
+    assert_eq!(sent[0].idempotency_key, sent[1].idempotency_key);
+    let m = channel(&settled, "mastodon");
+    assert_eq!(m["status"], json!("published"), "{settled}");
+    assert_eq!(
+        m["url"],
+        json!(format!(
+            "https://fake.social/@musterstadt/{}",
+            statuses[0]["id"].as_str().unwrap()
+        ))
+    );
+
+    // Facebook: no key; the post was looked up on the page instead of being sent again.
+    let page_posts = graph.page_posts();
+    assert_eq!(page_posts.len(), 1, "the page has the post once");
+    let feed_posts = graph
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/feed"))
+        .count();
+    assert_eq!(feed_posts, 1, "never sent to the page a second time");
+    let f = channel(&settled, "facebook");
+    assert_eq!(f["status"], json!("published"), "{settled}");
+    assert_eq!(f["url"], page_posts[0]["permalink_url"]);
+
+    // Telegram: neither a key nor a way to look; a person is asked to check, nothing is resent.
+    assert_eq!(
+        mastodon_telegram.messages().len(),
+        1,
+        "the channel has the post once"
+    );
+    let k = channel(&settled, "kanal");
+    assert_eq!(k["status"], json!("unknown"), "{settled}");
+    assert_eq!(k["error"], json!(OUTCOME_UNCLEAR));
+    let sends = mastodon_telegram
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/sendMessage"))
+        .count();
+    assert_eq!(sends, 1, "never sent to the channel a second time");
+
+    let mut second = second;
+    second.child.start_kill().unwrap();
+    second.child.wait().await.unwrap();
+}
