@@ -89,7 +89,11 @@ fn last4(value: &str) -> String {
     chars[chars.len().saturating_sub(4)..].iter().collect()
 }
 
-fn network_secret_context(municipality_id: i64, channel_name: &str, name: &str) -> Vec<u8> {
+pub(crate) fn network_secret_context(
+    municipality_id: i64,
+    channel_name: &str,
+    name: &str,
+) -> Vec<u8> {
     context(
         "network_secrets",
         name,
@@ -101,7 +105,8 @@ fn secret_context(channel_id: i64, name: &str) -> Vec<u8> {
     context("channel_secrets", name, channel_id)
 }
 
-const BUMP_VERSION: &str = "UPDATE settings_state SET version = version + 1 WHERE id = 1";
+pub(crate) const BUMP_VERSION: &str =
+    "UPDATE settings_state SET version = version + 1 WHERE id = 1";
 
 impl Store {
     /// Every override of every municipality (for building the registry).

@@ -6,6 +6,7 @@ mod backends;
 mod bench_fill;
 mod conformance;
 mod keys;
+mod network_channels;
 mod posts;
 mod publications;
 mod response_times;
