@@ -59,7 +59,9 @@ try {
   }
   result.finalUrl = page.url();
   result.mainText = await page.locator('main').innerText();
-  result.cookies = (await context.cookies(base)).map((c) => c.name);
+  const jar = await context.cookies(base);
+  result.cookies = jar.map((c) => c.name);
+  result.session = jar.find((c) => c.name.endsWith('rathaus_session'))?.value;
   await audit('landing');
   console.log(JSON.stringify(result));
 } catch (e) {

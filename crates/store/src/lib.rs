@@ -61,7 +61,9 @@ pub use requests::{
 };
 pub use response_times::{PromiseRecord, QueueEntry, ResponseAlerts};
 pub use retention::PurgeReport;
-pub use sessions::{session_reference, NewSession, PendingLogin, SessionSummary};
+pub use sessions::{
+    session_reference, FirstFactor, NewSession, PendingLogin, SecondFactor, SessionSummary, SignIn,
+};
 pub use settings::{ChannelSecret, NetworkSecret, SettingsOverride};
 pub use staff::{ApiTokenInfo, Role, SessionInfo, StaffMember};
 pub use staff_admin::{

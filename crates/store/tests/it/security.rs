@@ -1,7 +1,8 @@
 //! Staff sign-in security on both backends: failed-login counts, the second factor, recovery codes, sessions.
 
 use rathaus_store::{
-    session_reference, LoginFailures, NewSession, Role, LOGIN_FAILURE_RETENTION_MS,
+    session_reference, FirstFactor, LoginFailures, NewSession, Role, SecondFactor, SignIn,
+    LOGIN_FAILURE_RETENTION_MS,
 };
 
 use crate::backends;
@@ -235,6 +236,11 @@ async fn pending_sessions_open_nothing_and_sessions_are_listed_and_ended() {
             now,
             expires_at: now + 60 * MIN,
             mfa_pending: pending,
+            sign_in: if pending {
+                SignIn::new(FirstFactor::Sso)
+            } else {
+                SignIn::new(FirstFactor::Sso).with(SecondFactor::Provider)
+            },
             client_ip: Some("192.0.2.0"),
             user_agent: Some("Firefox, Linux"),
         };
@@ -251,6 +257,12 @@ async fn pending_sessions_open_nothing_and_sessions_are_listed_and_ended() {
         assert_eq!(
             (p.staff_id, p.municipality_id, p.email.as_str()),
             (anna, m, "anna@x.de")
+        );
+        assert_eq!(
+            p.first,
+            FirstFactor::Sso,
+            "{}: the first factor is kept",
+            t.name
         );
         assert!(
             s.pending_login("pending", T0 + 61 * MIN)
@@ -280,6 +292,16 @@ async fn pending_sessions_open_nothing_and_sessions_are_listed_and_ended() {
         );
         assert_eq!(list[0].client_ip.as_deref(), Some("192.0.2.0"));
         assert_eq!(list[1].user_agent.as_deref(), Some("Firefox, Linux"));
+        let sign_in = list[0].sign_in.expect("recorded");
+        assert_eq!(sign_in.as_str(), "sso+mfa", "{}", t.name);
+        assert!(sign_in.second_factor_satisfied());
+        assert_eq!(
+            s.session_sign_in("one").await.unwrap(),
+            Some(Some(sign_in)),
+            "{}",
+            t.name
+        );
+        assert_eq!(s.session_sign_in("pending").await.unwrap(), None);
 
         let (_, bob) = member(s, "bob@x.de", Role::Agent).await;
         assert!(

@@ -70,7 +70,7 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
                     session.info.role,
                 )
             {
-                match state.store.totp_enabled(session.info.staff_id).await {
+                match second_factor_satisfied(&state, &session).await {
                     Ok(true) => {}
                     Ok(false) => return Redirect::to("/account/mfa").into_response(),
                     Err(e) => return view::internal_error(session.tr(), &e),
@@ -105,6 +105,20 @@ pub async fn enforce(State(state): State<AppState>, req: Request, next: Next) ->
             parts.extensions.insert(session);
             next.run(Request::from_parts(parts, body)).await
         }
+    }
+}
+
+/// Whether the session proved a second factor when it was opened: a TOTP or recovery code, a passkey,
+/// or an identity provider configured as checking one itself (`satisfies_mfa`). A session from before
+/// the sign-in method was recorded counts when the member has TOTP (every such sign-in asked for it).
+async fn second_factor_satisfied(
+    state: &AppState,
+    session: &StaffSession,
+) -> rathaus_store::Result<bool> {
+    match state.store.session_sign_in(&session.token).await? {
+        Some(Some(sign_in)) => Ok(sign_in.second_factor_satisfied()),
+        Some(None) => state.store.totp_enabled(session.info.staff_id).await,
+        None => Ok(false),
     }
 }
 

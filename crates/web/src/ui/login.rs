@@ -5,7 +5,7 @@ use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use rathaus_store::{now_ms, truncate_ip, AuditEvent};
+use rathaus_store::{now_ms, truncate_ip, AuditEvent, FirstFactor, SignIn};
 use serde::Deserialize;
 
 use super::audit::{self, Actor};
@@ -183,7 +183,8 @@ pub async fn submit(
     match state.store.totp_enabled(staff_id).await {
         Ok(true) => {
             // Password right, second factor to come: a short-lived session that opens only the code form.
-            match sessions::open(&state, staff_id, municipality_id, &origin, true).await {
+            let first = SignIn::new(FirstFactor::Password);
+            match sessions::open(&state, staff_id, municipality_id, &origin, true, first).await {
                 Ok(cookie) => (
                     [(header::SET_COOKIE, cookie)],
                     Redirect::to(&format!("/login/mfa?lang={}", tr.code())),
@@ -192,24 +193,39 @@ pub async fn submit(
                 Err(e) => view::internal_error(tr, &e),
             }
         }
-        Ok(false) => signed_in(&state, tr, staff_id, municipality_id, &origin, None).await,
+        Ok(false) => {
+            let sign_in = SignIn::new(FirstFactor::Password);
+            signed_in(
+                &state,
+                tr,
+                staff_id,
+                municipality_id,
+                &origin,
+                sign_in,
+                None,
+            )
+            .await
+        }
         Err(e) => view::internal_error(tr, &e),
     }
 }
 
-/// Completes a sign-in: a fresh session id (never one the browser brought along), audited.
-pub(super) async fn signed_in(
+/// Completes a sign-in: a fresh session id (never one the browser brought along) that records how it
+/// was opened, audited with that method.
+pub(crate) async fn signed_in(
     state: &AppState,
     tr: Tr,
     staff_id: i64,
     municipality_id: i64,
     origin: &Origin,
+    sign_in: SignIn,
     details: Option<String>,
 ) -> Response {
-    let cookie = match sessions::open(state, staff_id, municipality_id, origin, false).await {
-        Ok(c) => c,
-        Err(e) => return view::internal_error(tr, &e),
-    };
+    let cookie =
+        match sessions::open(state, staff_id, municipality_id, origin, false, sign_in).await {
+            Ok(c) => c,
+            Err(e) => return view::internal_error(tr, &e),
+        };
     tracing::info!(staff_id, "staff signed in");
     let actor = Actor {
         municipality_id,
@@ -221,7 +237,10 @@ pub(super) async fn signed_in(
         &actor,
         audit::LOGIN_OK,
         format!("staff:{staff_id}"),
-        details,
+        Some(match details {
+            Some(d) => format!("{d}; method: {}", sign_in.as_str()),
+            None => format!("method: {}", sign_in.as_str()),
+        }),
     )
     .await;
     // Straight to the role's start page; an unreadable role falls back to `/`, which asks the session.

@@ -6,7 +6,7 @@ use axum::http::header::{self, HeaderMap};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use rathaus_store::{now_ms, truncate_ip, PendingLogin};
+use rathaus_store::{now_ms, truncate_ip, PendingLogin, SecondFactor, SignIn};
 use serde::Deserialize;
 
 use super::audit::{self, Actor};
@@ -80,7 +80,7 @@ async fn accept(
     staff_id: i64,
     code: &str,
     now: i64,
-) -> rathaus_store::Result<Option<&'static str>> {
+) -> rathaus_store::Result<Option<SecondFactor>> {
     if totp::totp_shaped(code).is_some() {
         let Some(enrolment) = state.store.totp(staff_id).await? else {
             return Ok(None);
@@ -93,13 +93,13 @@ async fn accept(
             .store
             .use_totp_step(staff_id, step)
             .await?
-            .then_some("totp"));
+            .then_some(SecondFactor::Totp));
     }
     Ok(state
         .store
         .use_recovery_code(staff_id, code, now)
         .await?
-        .then_some("recovery code"))
+        .then_some(SecondFactor::RecoveryCode))
 }
 
 /// `POST /login/mfa`: checks the code; wrong codes count as failed logins of the account.
@@ -152,7 +152,7 @@ pub async fn submit(
         tracing::error!(error = %e, "could not reset the failed-login counter");
     }
     let origin = Origin::new(addr.map(truncate_ip), &headers);
-    if method == "recovery code" {
+    if method == SecondFactor::RecoveryCode {
         let left = state
             .store
             .recovery_codes_left(login.staff_id)
@@ -178,7 +178,8 @@ pub async fn submit(
         login.staff_id,
         login.municipality_id,
         &origin,
-        Some(format!("second factor: {method}")),
+        SignIn::new(login.first).with(method),
+        None,
     )
     .await
 }

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use rathaus_hub::sso::{PendingSso, RelyingParty, SsoError, SsoIdentity};
 use rathaus_hub::Tenant;
-use rathaus_store::{now_ms, truncate_ip, AuditEvent};
+use rathaus_store::{now_ms, truncate_ip, AuditEvent, FirstFactor, SecondFactor, SignIn};
 use serde::{Deserialize, Serialize};
 
 use super::audit;
@@ -403,7 +403,8 @@ async fn signed_in_as(
     };
     if needs_code {
         // The provider vouched for the person, but this municipality still wants the app's code.
-        return match sessions::open(state, staff_id, municipality_id, origin, true).await {
+        let first = SignIn::new(FirstFactor::Sso);
+        return match sessions::open(state, staff_id, municipality_id, origin, true, first).await {
             Ok(cookie) => {
                 let mut res = (
                     [(header::SET_COOKIE, cookie)],
@@ -418,7 +419,22 @@ async fn signed_in_as(
         };
     }
     let details = format!("single sign-on: {}", config.issuer);
-    let mut res = signed_in(state, tr, staff_id, municipality_id, origin, Some(details)).await;
+    // A provider configured as checking a second factor itself satisfies Rathaus's second factor.
+    let sign_in = if config.satisfies_mfa {
+        SignIn::new(FirstFactor::Sso).with(SecondFactor::Provider)
+    } else {
+        SignIn::new(FirstFactor::Sso)
+    };
+    let mut res = signed_in(
+        state,
+        tr,
+        staff_id,
+        municipality_id,
+        origin,
+        sign_in,
+        Some(details),
+    )
+    .await;
     res.headers_mut()
         .append(header::SET_COOKIE, trip_cookie(state, "", 0));
     res

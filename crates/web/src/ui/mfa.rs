@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use base64::Engine;
-use rathaus_store::now_ms;
+use rathaus_store::{now_ms, SecondFactor};
 use serde::Deserialize;
 
 use super::audit;
@@ -34,6 +34,9 @@ struct MfaPage {
     current: &'static str,
     enrolled: bool,
     required: bool,
+    /// This session was opened without a second factor (before it was set up, or by a provider that
+    /// does not vouch for one): a required role must sign in again to work.
+    session_without_factor: bool,
     codes_left: i64,
     qr_data_uri: String,
     secret_text: String,
@@ -78,6 +81,10 @@ async fn page(
             &state.registry,
             session.info.municipality_id,
             session.info.role,
+        ),
+        session_without_factor: !matches!(
+            state.store.session_sign_in(&session.token).await,
+            Ok(Some(Some(s))) if s.second_factor_satisfied()
         ),
         codes_left: 0,
         qr_data_uri: String::new(),
@@ -201,7 +208,8 @@ pub async fn confirm(
     )
     .await;
     // More privilege than before (required roles may now work): a new session id.
-    let cookie = match sessions::rotate(&state, &session, &headers).await {
+    let cookie = match sessions::rotate(&state, &session, &headers, Some(SecondFactor::Totp)).await
+    {
         Ok(c) => c,
         Err(e) => return view::internal_error(tr, &e),
     };
@@ -303,7 +311,7 @@ pub async fn disable(
         None,
     )
     .await;
-    let cookie = match sessions::rotate(&state, &session, &headers).await {
+    let cookie = match sessions::rotate(&state, &session, &headers, None).await {
         Ok(c) => c,
         Err(e) => return view::internal_error(tr, &e),
     };

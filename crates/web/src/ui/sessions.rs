@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use rathaus_store::{now_ms, session_reference, NewSession, StoreError};
+use rathaus_store::{now_ms, session_reference, NewSession, SecondFactor, SignIn, StoreError};
 
 use super::audit;
 use super::auth::{set_cookie, StaffSession};
@@ -19,14 +19,14 @@ pub const PENDING_LOGIN_MS: i64 = 5 * 60 * 1000;
 
 /// Where a session is started from, as the session list shows it.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Origin {
+pub(crate) struct Origin {
     /// Already truncated to /24 or /48.
     pub ip: Option<String>,
     pub user_agent: Option<String>,
 }
 
 impl Origin {
-    pub(super) fn new(ip: Option<String>, headers: &HeaderMap) -> Origin {
+    pub(crate) fn new(ip: Option<String>, headers: &HeaderMap) -> Origin {
         let user_agent = headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
@@ -36,13 +36,15 @@ impl Origin {
 }
 
 /// Starts a session with a brand-new random id and returns its cookie. A pending session only opens the
-/// second-factor form and expires after five minutes.
-pub(super) async fn open(
+/// second-factor form and expires after five minutes. `sign_in` records how it was opened (for a
+/// pending session, the first factor).
+pub(crate) async fn open(
     state: &AppState,
     staff_id: i64,
     municipality_id: i64,
     origin: &Origin,
     mfa_pending: bool,
+    sign_in: SignIn,
 ) -> Result<HeaderValue, StoreError> {
     let token = rathaus_crypto::random_token(32);
     let now = now_ms();
@@ -60,6 +62,7 @@ pub(super) async fn open(
             now,
             expires_at: now + lifetime,
             mfa_pending,
+            sign_in,
             client_ip: origin.ip.as_deref(),
             user_agent: origin.user_agent.as_deref(),
         })
@@ -67,19 +70,33 @@ pub(super) async fn open(
     Ok(set_cookie(state, &token, lifetime / 1000))
 }
 
-/// Gives the signed-in member a new session id and ends the old one (after a change of privilege).
-pub(super) async fn rotate(
+/// Gives the signed-in member a new session id and ends the old one (after a change of privilege). The
+/// new session keeps the old one's sign-in method; `proved` adds a second factor given just now (the
+/// first code of a TOTP enrolment, a passkey registered).
+pub(crate) async fn rotate(
     state: &AppState,
     session: &StaffSession,
     headers: &HeaderMap,
+    proved: Option<SecondFactor>,
 ) -> Result<HeaderValue, StoreError> {
     let origin = Origin::new(session.ip.clone(), headers);
+    let recorded = state
+        .store
+        .session_sign_in(&session.token)
+        .await?
+        .flatten()
+        .unwrap_or(SignIn::new(rathaus_store::FirstFactor::Password));
+    let sign_in = match proved {
+        Some(second) if !recorded.second_factor_satisfied() => recorded.with(second),
+        _ => recorded,
+    };
     let cookie = open(
         state,
         session.info.staff_id,
         session.info.municipality_id,
         &origin,
         false,
+        sign_in,
     )
     .await?;
     state.store.delete_session(&session.token).await?;
@@ -92,6 +109,7 @@ struct Row {
     address: String,
     created: String,
     created_iso: String,
+    method: String,
     last_seen: String,
     last_seen_iso: String,
     current: bool,
@@ -140,6 +158,7 @@ pub async fn list(
             address: s.client_ip.unwrap_or_else(|| unknown.to_string()),
             created: view::local_time(s.created_at, &tz, tr.lang),
             created_iso: view::rfc3339(s.created_at),
+            method: method_label(tr, s.sign_in),
             last_seen: view::local_time(s.last_seen_at, &tz, tr.lang),
             last_seen_iso: view::rfc3339(s.last_seen_at),
             reference: s.reference,
@@ -154,6 +173,31 @@ pub async fn list(
         sessions,
     };
     view::render(StatusCode::OK, &page)
+}
+
+/// How a session was opened, in the member's language ("Passwort + App-Code").
+pub(super) fn method_label(tr: Tr, sign_in: Option<SignIn>) -> String {
+    use rathaus_store::FirstFactor as F;
+    let Some(sign_in) = sign_in else {
+        return tr.t("sessions.method.unknown").to_string();
+    };
+    let first = tr.t(match sign_in.first {
+        F::Password => "sessions.method.password",
+        F::Sso => "sessions.method.sso",
+        F::Passkey => "sessions.method.passkey",
+    });
+    match sign_in.second {
+        None => first.to_string(),
+        Some(second) => {
+            let second = tr.t(match second {
+                SecondFactor::Totp => "sessions.method.totp",
+                SecondFactor::RecoveryCode => "sessions.method.recovery",
+                SecondFactor::Provider => "sessions.method.provider_mfa",
+                SecondFactor::Passkey => "sessions.method.passkey",
+            });
+            format!("{first} + {second}")
+        }
+    }
 }
 
 /// `POST /account/sessions/{reference}/end`: ends one of the member's own sessions.

@@ -401,3 +401,48 @@ async fn a_municipality_can_require_the_second_factor_of_everyone() {
     let (status, _) = app.get_page(&other, "/inbox").await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn a_session_opened_without_the_second_factor_stays_limited_after_setting_it_up_elsewhere() {
+    let app = start().await;
+    // An administrator made without a second factor, signed in with the password on two devices.
+    app.store
+        .upsert_staff(
+            app.a,
+            "anna@musterstadt.de",
+            "Anna",
+            Some(&rathaus_web::passwords::hash_password(PASSWORD)),
+            Role::Admin,
+            now_ms(),
+        )
+        .await
+        .unwrap();
+    let laptop = app.login("anna@musterstadt.de").await;
+    let phone = app.login("anna@musterstadt.de").await;
+    let (laptop, _, _) = enrol(&app, &laptop).await;
+    assert_eq!(app.get_page(&laptop, "/inbox").await.0, 200);
+    // The phone's session never proved a second factor: still only the account pages.
+    let res = app
+        .http
+        .get(app.url("/inbox"))
+        .header("cookie", &phone)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(header(res.headers(), "location"), "/account/mfa");
+    let (status, body) = app.get_page(&phone, "/account/mfa").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("ohne zweiten Faktor geöffnet"),
+        "the page says why: {body}"
+    );
+    // The session list names how each session was opened.
+    let (status, body) = app.get_page(&laptop, "/account/sessions").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("<td>Passwort + Code aus der App</td>"),
+        "{body}"
+    );
+    assert!(body.contains("<td>Passwort</td>"), "{body}");
+}

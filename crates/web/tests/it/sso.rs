@@ -184,6 +184,36 @@ async fn audit_details(app: &App, action: &str) -> Vec<String> {
         .collect()
 }
 
+/// An administrator who never set up an authenticator app (as before their first sign-in).
+async fn admin_without_second_factor(app: &App, email: &str) -> i64 {
+    let id = app.staff(app.a, email, Role::Admin).await;
+    app.store.disable_totp(id).await.unwrap();
+    id
+}
+
+/// Where a GET with the cookie is redirected to, if it is.
+async fn redirect_of(app: &App, cookie: &str, path: &str) -> Option<String> {
+    let res = app
+        .http
+        .get(app.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    res.status().is_redirection().then(|| {
+        res.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_string()
+    })
+}
+
+/// The `Cookie` header value of the session the browser ended with.
+fn session_cookie(seen: &Value) -> String {
+    let value = seen["session"].as_str().expect("a session cookie");
+    format!("rathaus_session={value}")
+}
+
 fn cookies(seen: &Value) -> Vec<&str> {
     seen["cookies"]
         .as_array()
@@ -283,7 +313,7 @@ async fn the_code_is_still_asked_after_the_provider_unless_it_counts_as_second_f
     assert!(audit_details(&app, "login.ok")
         .await
         .iter()
-        .any(|d| d.contains("second factor: totp")));
+        .any(|d| d.ends_with("method: sso+totp")));
     drop(provider);
 
     // satisfies_mfa = true: the provider's sign-in is the second factor; no code form.
@@ -293,6 +323,54 @@ async fn the_code_is_still_asked_after_the_provider_unless_it_counts_as_second_f
     assert_eq!(seen.get("mfaAsked"), None);
     let final_url = seen["finalUrl"].as_str().unwrap();
     assert!(final_url.ends_with("/inbox"), "{final_url}");
+}
+
+/// An administrator without an authenticator app: a provider that checks a second factor itself
+/// (`satisfies_mfa = true`) lets them work; one that does not sends them to set up their own.
+#[tokio::test]
+async fn a_provider_that_checks_the_second_factor_satisfies_it_for_an_admin_without_totp() {
+    let Some(dir) = tooling() else { return };
+    let (app, provider) = setup(&dir, true).await;
+    let id = admin_without_second_factor(&app, "chefin@musterstadt.de").await;
+    let seen = browser_login(&dir, &app, "chefin@musterstadt.de", None).await;
+    assert_eq!(seen.get("mfaAsked"), None);
+    let final_url = seen["finalUrl"].as_str().unwrap();
+    assert!(
+        final_url.ends_with("/inbox"),
+        "not sent to enrol: {final_url}"
+    );
+    let session = session_cookie(&seen);
+    assert_eq!(app.get_page(&session, "/admin").await.0, 200);
+    let (status, sessions) = app.get_page(&session, "/account/sessions").await;
+    assert_eq!(status, 200);
+    assert!(
+        sessions.contains("Single Sign-on + zweiter Faktor beim Anbieter"),
+        "{sessions}"
+    );
+    assert!(audit_details(&app, "login.ok")
+        .await
+        .iter()
+        .any(|d| d.starts_with(&format!("staff:{id} single sign-on"))
+            && d.ends_with("method: sso+mfa")));
+    // A password sign-in of the same administrator is still sent to set up a second factor.
+    let password = app.login("chefin@musterstadt.de").await;
+    assert_eq!(
+        redirect_of(&app, &password, "/inbox").await.as_deref(),
+        Some("/account/mfa")
+    );
+    drop(provider);
+
+    // satisfies_mfa = false: the same administrator is sent to set up a second factor.
+    let (app, _provider) = setup(&dir, false).await;
+    admin_without_second_factor(&app, "chefin@musterstadt.de").await;
+    let seen = browser_login(&dir, &app, "chefin@musterstadt.de", None).await;
+    let final_url = seen["finalUrl"].as_str().unwrap();
+    assert!(final_url.ends_with("/account/mfa"), "{final_url}");
+    let session = session_cookie(&seen);
+    assert_eq!(
+        redirect_of(&app, &session, "/admin").await.as_deref(),
+        Some("/account/mfa")
+    );
 }
 
 /// The provider starts signing with a new key (here: restarted with a fresh one on the same address):

@@ -16,6 +16,11 @@ pub(super) const TABLE: &[(&str, &str, &str)] = &[
         "Für Ihre Rolle ist die Zwei-Faktor-Anmeldung Pflicht. Bitte richten Sie sie jetzt ein; erst danach können Sie weiterarbeiten.",
         "Two-factor sign-in is mandatory for your role. Please set it up now; you can continue working afterwards.",
     ),
+    (
+        "mfa.session_without_factor",
+        "Diese Sitzung wurde ohne zweiten Faktor geöffnet. Bitte melden Sie sich ab und mit Ihrem zweiten Faktor neu an, um weiterzuarbeiten.",
+        "This session was opened without a second factor. Please sign out and sign in again with your second factor to continue working.",
+    ),
     ("mfa.setup_heading", "Einrichten", "Set up"),
     (
         "mfa.step_app",
@@ -103,6 +108,18 @@ pub(super) const TABLE: &[(&str, &str, &str)] = &[
     ("sessions.col_address", "Netz (gekürzt)", "Network (truncated)"),
     ("sessions.col_created", "Angemeldet", "Signed in"),
     ("sessions.col_last_seen", "Zuletzt aktiv", "Last active"),
+    ("sessions.col_method", "Anmeldung mit", "Signed in with"),
+    ("sessions.method.password", "Passwort", "Password"),
+    ("sessions.method.sso", "Single Sign-on", "Single sign-on"),
+    ("sessions.method.passkey", "Passkey", "Passkey"),
+    ("sessions.method.totp", "Code aus der App", "Authenticator app code"),
+    ("sessions.method.recovery", "Wiederherstellungscode", "Recovery code"),
+    (
+        "sessions.method.provider_mfa",
+        "zweiter Faktor beim Anbieter",
+        "second factor at the provider"
+    ),
+    ("sessions.method.unknown", "nicht erfasst", "not recorded"),
     ("sessions.col_action", "Aktion", "Action"),
     ("sessions.this_one", "dieses Gerät", "this device"),
     ("sessions.unknown", "unbekannt", "unknown"),
