@@ -73,7 +73,14 @@ impl Source {
         let overrides = self.store.settings_overrides().await?;
         let secrets = self.store.channel_secrets().await?;
         let network_secrets = self.store.network_secrets().await?;
-        let effective = settings::effective(&self.configs, &overrides, &secrets, &network_secrets);
+        let network_channels = self.store.network_channels().await?;
+        let effective = settings::effective(
+            &self.configs,
+            &overrides,
+            &secrets,
+            &network_secrets,
+            &network_channels,
+        );
         let registry = Registry::build(
             &self.store,
             &effective,

@@ -1,15 +1,21 @@
 //! The effective settings: the configuration file's municipalities with the sections and channel
 //! credentials edited in the admin UI laid over them (the database wins), checked like the file.
+//!
+//! Publishing network channels come from both places. Precedence: a channel in the file stays as the
+//! file says (only its secret can be replaced in the admin UI); a channel added in the admin UI joins
+//! the file's, and is left out (with a warning) when its name is taken by a channel of the file —
+//! messenger channels included — so a later file edit can never be overridden by the database.
 
-use rathaus_channels::publish::NetworkConfig;
+use rathaus_channels::publish::{check as network_check, NetworkConfig};
 use rathaus_domain::documents::DocumentsConfig;
+use rathaus_domain::publishing::{ChannelTarget, PublishKind};
 use rathaus_domain::schedule::{
     ChannelRef, ConsultationHourSettings, MunicipalitySchedule, OfficeHoursConfig,
     ResponseTargetsConfig,
 };
 use rathaus_domain::texts::CitizenTexts;
 use rathaus_domain::{ChannelKind, Keywords, MunicipalitySettings};
-use rathaus_store::{ChannelSecret, NetworkSecret, SettingsOverride};
+use rathaus_store::{ChannelSecret, NetworkChannelRecord, NetworkSecret, SettingsOverride};
 
 use crate::registry::TenantConfig;
 
@@ -153,6 +159,7 @@ pub fn effective(
     overrides: &[SettingsOverride],
     secrets: &[ChannelSecret],
     network_secrets: &[NetworkSecret],
+    network_channels: &[NetworkChannelRecord],
 ) -> Vec<TenantConfig> {
     let mut out = file.to_vec();
     for cfg in &mut out {
@@ -178,8 +185,82 @@ pub fn effective(
         }
         apply_secrets(cfg, secrets);
         apply_network_secrets(cfg, network_secrets);
+        add_ui_networks(cfg, network_channels, network_secrets);
     }
     out
+}
+
+/// Every channel name a municipality uses: publishing networks and messenger channels.
+pub fn channel_names(cfg: &TenantConfig) -> Vec<String> {
+    (cfg.networks.iter().map(NetworkConfig::name))
+        .chain(
+            cfg.settings
+                .publishing
+                .channels
+                .iter()
+                .map(|c| c.name.clone()),
+        )
+        .chain(cfg.whatsapp.iter().map(|w| w.name.clone()))
+        .chain(cfg.telegram.iter().map(|t| t.name.clone()))
+        .collect()
+}
+
+/// A network channel added in the admin UI, built from its stored fields and secret with the same
+/// check as the configuration file's.
+pub fn ui_network(
+    record: &NetworkChannelRecord,
+    secrets: &[NetworkSecret],
+) -> Result<NetworkConfig, String> {
+    let kind = PublishKind::parse(&record.kind)
+        .ok_or_else(|| format!("unknown network '{}'", record.kind))?;
+    let fields: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&record.fields_json).map_err(|e| format!("fields: {e}"))?;
+    let secret_name = network_check::secret_field(kind);
+    let secret = secrets
+        .iter()
+        .find(|s| {
+            s.municipality_id == record.municipality_id
+                && s.channel_name == record.name
+                && s.name == secret_name
+        })
+        .map(|s| s.value.as_str())
+        .unwrap_or_default();
+    network_check::from_fields(kind, &record.name, &fields, secret).map_err(|e| e.to_string())
+}
+
+/// Network channels added in the admin UI join the file's (see the module comment for precedence).
+fn add_ui_networks(
+    cfg: &mut TenantConfig,
+    channels: &[NetworkChannelRecord],
+    secrets: &[NetworkSecret],
+) {
+    for record in channels.iter().filter(|c| c.slug == cfg.settings.slug) {
+        let taken = channel_names(cfg);
+        let built = network_check::check_unique(&record.name, taken.iter().map(String::as_str))
+            .map_err(|p| format!("name: {p}"))
+            .and_then(|()| ui_network(record, secrets));
+        match built {
+            Ok(network) => {
+                cfg.settings
+                    .publishing
+                    .channels
+                    .push(ChannelTarget::new(record.name.clone(), network.kind()));
+                if let Some(url) = &record.profile_url {
+                    cfg.settings
+                        .publishing
+                        .profiles
+                        .insert(record.name.clone(), url.clone());
+                }
+                cfg.networks.push(network);
+            }
+            Err(e) => tracing::warn!(
+                municipality = %cfg.settings.slug,
+                channel = %record.name,
+                error = %e,
+                "publishing channel from the admin UI left out"
+            ),
+        }
+    }
 }
 
 /// Publishing network secrets entered in the admin UI replace the file's, matched by municipality
@@ -210,14 +291,7 @@ fn network_secret_mut(network: &mut NetworkConfig) -> &mut String {
 
 /// The one secret of a publishing network channel the admin UI accepts.
 pub fn network_secret_name(network: &NetworkConfig) -> &'static str {
-    match network {
-        NetworkConfig::Bluesky(_) => "app_password",
-        NetworkConfig::TelegramChannel(_) => "bot_token",
-        NetworkConfig::Mastodon(_)
-        | NetworkConfig::FacebookPage(_)
-        | NetworkConfig::Instagram(_)
-        | NetworkConfig::X(_) => "access_token",
-    }
+    network_check::secret_field(network.kind())
 }
 
 /// Credentials entered in the admin UI replace the file's, matched by the channel's platform id.
@@ -303,7 +377,7 @@ pub fn file_fingerprints(file: &[TenantConfig]) -> std::collections::BTreeMap<St
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
     use crate::registry::WhatsAppChannelConfig;
 
@@ -353,6 +427,7 @@ mod tests {
             ],
             &[],
             &[],
+            &[],
         );
         let s = &out[0].settings;
         assert_eq!(s.office_hours.tue, vec!["09:00-11:00"]);
@@ -382,6 +457,7 @@ mod tests {
                 secret("1001", "access_token", "ui-token"),
                 secret("2002", "app_secret", "other-number"),
             ],
+            &[],
             &[],
         );
         let w = &out[0].whatsapp[0];
@@ -427,6 +503,7 @@ mod tests {
                 secret("beispieldorf", "bsky", "app_password", "other-town"),
                 secret("musterstadt", "gone", "access_token", "gone"),
             ],
+            &[],
         );
         let secrets: Vec<Option<&str>> = out[0]
             .networks
@@ -438,6 +515,98 @@ mod tests {
             })
             .collect();
         assert_eq!(secrets, vec![Some("ui-token"), Some("file-password")]);
+    }
+
+    #[test]
+    fn channels_added_in_the_ui_join_the_file_unless_their_name_is_taken() {
+        use rathaus_channels::publish::MastodonConfig;
+        let mut cfg = file();
+        cfg[0].networks = vec![NetworkConfig::Mastodon(MastodonConfig {
+            name: None,
+            instance: "http://127.0.0.1:9".into(),
+            access_token: "file-token".into(),
+            timeout_secs: None,
+        })];
+        cfg[0]
+            .settings
+            .publishing
+            .channels
+            .push(ChannelTarget::new("mastodon", PublishKind::Mastodon));
+        let record = |name: &str, kind: &str, fields: &str| NetworkChannelRecord {
+            municipality_id: 1,
+            slug: "musterstadt".into(),
+            name: name.into(),
+            kind: kind.into(),
+            fields_json: fields.into(),
+            profile_url: Some("https://t.me/musterstadt".into()),
+            created_by: String::new(),
+            created_at: 0,
+            changed_by: String::new(),
+            changed_at: 0,
+        };
+        let secret = |channel: &str, name: &str, value: &str| NetworkSecret {
+            municipality_id: 1,
+            slug: "musterstadt".into(),
+            channel_name: channel.into(),
+            name: name.into(),
+            value: value.into(),
+            changed_by: String::new(),
+            changed_at: 0,
+        };
+        let out = effective(
+            &cfg,
+            &[],
+            &[],
+            &[
+                secret("kanal", "bot_token", "123:ui-token"),
+                secret("mastodon", "access_token", "ui-override"),
+            ],
+            &[
+                record("kanal", "telegram_channel", r#"{"chat":"@musterstadt"}"#),
+                // Taken by the file's network channel and by its messenger channel: left out.
+                record(
+                    "mastodon",
+                    "mastodon",
+                    r#"{"instance":"https://evil.example"}"#,
+                ),
+                record("whatsapp", "x", "{}"),
+                // Fails the check (no secret stored): left out.
+                record("ohne-token", "x", "{}"),
+            ],
+        );
+        let t = &out[0];
+        let names: Vec<String> = t.networks.iter().map(NetworkConfig::name).collect();
+        assert_eq!(names, vec!["mastodon", "kanal"]);
+        match &t.networks[1] {
+            NetworkConfig::TelegramChannel(c) => {
+                assert_eq!(c.chat, "@musterstadt");
+                assert_eq!(c.bot_token, "123:ui-token");
+                assert_eq!(c.api_base, rathaus_channels::telegram::DEFAULT_API_BASE);
+            }
+            other => panic!("{other:?}"),
+        }
+        match &t.networks[0] {
+            NetworkConfig::Mastodon(c) => {
+                assert_eq!(c.instance, "http://127.0.0.1:9", "the file's channel stays");
+                assert_eq!(c.access_token, "ui-override");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            t.settings.publishing.channels,
+            vec![
+                ChannelTarget::new("mastodon", PublishKind::Mastodon),
+                ChannelTarget::new("kanal", PublishKind::TelegramChannel)
+            ]
+        );
+        assert_eq!(
+            t.settings
+                .publishing
+                .profiles
+                .get("kanal")
+                .map(String::as_str),
+            Some("https://t.me/musterstadt")
+        );
     }
 
     #[test]
