@@ -32,6 +32,7 @@ mod settings;
 mod staff;
 mod staff_admin;
 mod staff_posts;
+mod staged_media;
 mod teams;
 mod throttle;
 
@@ -70,6 +71,7 @@ pub use staff_admin::{
     Invitation, PendingInvitation, StaffOverview, StaffRefusal, INVITATION_VALID_MS,
 };
 pub use staff_posts::DraftEdit;
+pub use staged_media::StagedImage;
 pub use teams::{ConfiguredTeam, Team, TeamRefusal, MAX_TEAM_NAME_CHARS};
 pub use throttle::{LoginFailures, LOGIN_FAILURE_RETENTION_MS};
 

@@ -13,4 +13,5 @@ mod response_times;
 mod security;
 mod settings;
 mod staff_posts;
+mod staged_media;
 mod teams;

@@ -1,0 +1,12 @@
+-- Images staged for a platform that fetches them itself (Instagram), shared by every process on the
+-- database: the worker stages them, whichever web process Instagram reaches serves them. Only a keyed
+-- hash of the URL token is kept, never the token; the bytes are sealed. Rows are deleted after
+-- publishing and purged once expired.
+CREATE TABLE staged_media (
+    token_hash BLOB PRIMARY KEY,
+    sealed BLOB NOT NULL,
+    mime TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX staged_media_expires ON staged_media (expires_at);
