@@ -9,6 +9,7 @@ pub mod images;
 pub mod live;
 pub mod outbox;
 pub mod publish_jobs;
+pub mod publish_retry;
 pub mod published;
 pub mod publishing;
 pub mod registry;

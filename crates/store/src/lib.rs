@@ -55,7 +55,7 @@ pub use news::NewsItem;
 pub use post_images::{NewPostImage, PostImage};
 pub use posts::{NewPost, PostRecord, PostStep, PostTransition, Publication, WEBSITE_CHANNEL};
 pub use privacy_queries::{CitizenActivity, PrivacyNotice};
-pub use publications::{publication_status, AttemptStarted, PublicationState};
+pub use publications::{publication_status, AttemptStarted, PublicationRetry, PublicationState};
 pub use requests::{
     CitizenExport, DataRequest, ExportConcern, ExportConsent, ExportMessage, EXPORT_LINK_VALID_MS,
     REQUEST_DEADLINE_MS,

@@ -302,3 +302,121 @@ impl Store {
         Ok(())
     }
 }
+
+/// Sending a post to one channel again: which publication, from which state, and what else moves.
+#[derive(Debug, Clone)]
+pub struct PublicationRetry<'a> {
+    pub municipality_id: i64,
+    pub post_id: i64,
+    pub channel: &'a str,
+    /// The state a person saw: `failed`, or `unknown` after they confirmed the post did not appear.
+    pub from_status: &'a str,
+    /// A refused attempt left nothing to repeat: the next one gets a new idempotency key. After an
+    /// unclear outcome the old key is kept, so a platform that still remembers it answers with
+    /// the post it has instead of making a second.
+    pub fresh_key: bool,
+    /// The post's own step back to `publishing` (from `partly_failed` or `failed`), if any.
+    pub post_step: Option<crate::PostStep<'a>>,
+    /// The publishing job to queue (sealed like every job payload).
+    pub job_payload: &'a [u8],
+    /// Audit action, e.g. `post.retry`.
+    pub audit_action: &'a str,
+    pub actor_id: i64,
+    pub now: i64,
+}
+
+impl Store {
+    /// Puts a publication that ended (`failed`, or `unknown` confirmed by a person) back to
+    /// `pending`, moves the post back to `publishing` when asked, and queues the publishing job —
+    /// all in one transaction, so a crash leaves either nothing changed or a job that will run.
+    /// Then writes the audit entry (actor, `post:<id>`, the channel). `false` when the publication
+    /// is no longer in `from_status`, the post is not out, or the post moved on meanwhile.
+    pub async fn retry_publication(&self, r: &PublicationRetry<'_>) -> Result<bool> {
+        let (job_id, sealed) = self.seal_job(r.municipality_id, r.job_payload).await?;
+        let reset_key = if r.fresh_key {
+            ", idempotency_key = NULL, first_attempt_at = NULL"
+        } else {
+            ""
+        };
+        let done = write_tx!(self, |tx| {
+            let n = sqlx::query(&format!(
+                "UPDATE post_publications SET status = 'pending', error = NULL, updated_at = $1{reset_key} \
+                 WHERE post_id = $2 AND channel = $3 AND status = $4 AND post_id IN \
+                 (SELECT id FROM posts WHERE id = $2 AND municipality_id = $5 \
+                  AND status IN ('publishing', 'partly_failed', 'failed'))"
+            ))
+            .bind(r.now)
+            .bind(r.post_id)
+            .bind(r.channel)
+            .bind(r.from_status)
+            .bind(r.municipality_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Ok(false);
+            }
+            if let Some(step) = &r.post_step {
+                let moved = sqlx::query(
+                    "UPDATE posts SET status = $1, updated_at = $2 \
+                     WHERE id = $3 AND municipality_id = $4 AND status = $5",
+                )
+                .bind(step.to)
+                .bind(step.at)
+                .bind(r.post_id)
+                .bind(r.municipality_id)
+                .bind(step.from)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if moved != 1 {
+                    // Dropping the transaction undoes the publication's change.
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "INSERT INTO post_transitions (post_id, from_status, to_status, action, actor_id, comment, publish_at, at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(r.post_id)
+                .bind(step.from)
+                .bind(step.to)
+                .bind(step.action)
+                .bind(step.actor_id)
+                .bind(step.comment)
+                .bind(step.publish_at)
+                .bind(step.at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query(crate::jobs::INSERT_JOB)
+                .bind(job_id)
+                .bind(r.municipality_id)
+                .bind(crate::JobKind::Publish.as_str())
+                .bind(&sealed)
+                .bind(r.now)
+                .bind(r.now)
+                .execute(&mut *tx)
+                .await?;
+            true
+        });
+        if !done {
+            return Ok(false);
+        }
+        let mut details = format!("channel={}; was {}", r.channel, r.from_status);
+        if let Some(step) = &r.post_step {
+            details.push_str(&format!("; post {} -> {}", step.from, step.to));
+        }
+        self.audit(
+            crate::AuditEvent::new(
+                Some(r.municipality_id),
+                format!("staff:{}", r.actor_id),
+                r.audit_action,
+            )
+            .target(format!("post:{}", r.post_id))
+            .details(details),
+            r.now,
+        )
+        .await?;
+        Ok(true)
+    }
+}

@@ -4,6 +4,7 @@ pub(crate) mod auth;
 pub mod concerns;
 pub mod errors;
 pub mod openapi;
+pub mod post_retry;
 pub mod posts;
 pub mod privacy;
 pub mod reports;
@@ -91,6 +92,16 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
             post(posts::edit_published),
         ),
         ("post", "/api/v1/posts/{id}/delete", post(posts::withdraw)),
+        (
+            "post",
+            "/api/v1/posts/{id}/channels/{channel}/retry",
+            post(post_retry::retry),
+        ),
+        (
+            "post",
+            "/api/v1/posts/{id}/channels/{channel}/resend",
+            post(post_retry::resend),
+        ),
         ("get", "/api/v1/openapi.json", get(openapi::openapi_json)),
     ]
 }

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::errors::{ErrorBody, ErrorDetail};
-use super::{concerns, posts, privacy, reports, staff, teams};
+use super::{concerns, post_retry, posts, privacy, reports, staff, teams};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -43,6 +43,8 @@ use super::{concerns, posts, privacy, reports, staff, teams};
         posts::reject,
         posts::edit_published,
         posts::withdraw,
+        post_retry::retry,
+        post_retry::resend,
         openapi_json,
     ),
     components(schemas(ErrorBody, ErrorDetail)),

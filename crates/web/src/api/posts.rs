@@ -140,7 +140,7 @@ fn publish_error(e: PublishError, tenant: &Tenant) -> PostError {
     PostError::Api(api)
 }
 
-fn post_not_found() -> ApiError {
+pub(super) fn post_not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "post_not_found",
@@ -148,7 +148,7 @@ fn post_not_found() -> ApiError {
     )
 }
 
-fn tenant<'a>(
+pub(super) fn tenant<'a>(
     registry: &'a rathaus_hub::Registry,
     session: &ApiSession,
 ) -> Result<&'a Tenant, ApiError> {
@@ -409,7 +409,11 @@ pub struct PostDto {
     pub channels: Vec<ChannelResult>,
 }
 
-async fn post_dto(state: &AppState, municipality_id: i64, id: i64) -> Result<PostDto, ApiError> {
+pub(super) async fn post_dto(
+    state: &AppState,
+    municipality_id: i64,
+    id: i64,
+) -> Result<PostDto, ApiError> {
     let store = &state.store;
     let internal = |e: rathaus_store::StoreError| ApiError::internal(&e);
     let p = store

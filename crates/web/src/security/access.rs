@@ -156,6 +156,16 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/beitraege/{id}/freigeben", Staff(PUBLISH)),
     rule("POST", "/beitraege/{id}/planen", Staff(PUBLISH)),
     rule("POST", "/beitraege/{id}/ablehnen", Staff(PUBLISH)),
+    rule(
+        "POST",
+        "/beitraege/{id}/kanaele/{channel}/erneut",
+        Staff(PUBLISH),
+    ),
+    rule(
+        "POST",
+        "/beitraege/{id}/kanaele/{channel}/nicht-erschienen",
+        Staff(PUBLISH),
+    ),
     rule("GET", "/beitraege/bilder/{id}", Staff(PUBLISH)),
     // Response-time reports (aggregates only).
     rule("GET", "/berichte", Staff(REPORTS)),
@@ -241,6 +251,16 @@ pub const RULES: &[Rule] = &[
     rule("POST", "/api/v1/posts/{id}/reject", Api(PUBLISH)),
     rule("POST", "/api/v1/posts/{id}/edit", Api(PUBLISH)),
     rule("POST", "/api/v1/posts/{id}/delete", Api(PUBLISH)),
+    rule(
+        "POST",
+        "/api/v1/posts/{id}/channels/{channel}/retry",
+        Api(PUBLISH),
+    ),
+    rule(
+        "POST",
+        "/api/v1/posts/{id}/channels/{channel}/resend",
+        Api(PUBLISH),
+    ),
     rule("GET", "/api/v1/openapi.json", Public),
     // Unknown API paths answer a JSON 404 to everybody.
     rule("ANY", "/api/v1/{*rest}", Public),

@@ -19,6 +19,7 @@ mod privacy_audit;
 mod publishing;
 mod publishing_meta_x_bluesky;
 mod publishing_networks;
+mod publishing_retry;
 mod reports;
 mod settings;
 mod sso;

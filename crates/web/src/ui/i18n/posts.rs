@@ -116,6 +116,28 @@ pub(super) const TABLE: &[(&str, &str, &str)] = &[
     ("posts.action_publish", "Veröffentlichung begonnen", "publishing started"),
     ("posts.action_finish", "Veröffentlichung abgeschlossen", "publishing finished"),
     ("posts.action_retry", "erneut versucht", "retried"),
+    ("posts.retry", "Erneut versuchen", "Try again"),
+    (
+        "posts.resend_confirm",
+        "Ich habe nachgesehen: Der Beitrag ist dort nicht erschienen.",
+        "I checked: the post did not appear there.",
+    ),
+    ("posts.resend", "Ist nicht erschienen – erneut senden", "Did not appear – send again"),
+    (
+        "posts.resend_hint",
+        "Nur senden, wenn der Beitrag dort sicher fehlt – sonst erscheint er zweimal.",
+        "Send only when the post is surely missing there – otherwise it appears twice.",
+    ),
+    (
+        "posts.resend_confirm_missing",
+        "Bitte bestätigen Sie zuerst, dass der Beitrag dort nicht erschienen ist.",
+        "Please first confirm that the post did not appear there.",
+    ),
+    (
+        "posts.flash_retried",
+        "Der Kanal wird erneut versucht; das Ergebnis erscheint hier.",
+        "The channel is being tried again; the result shows here.",
+    ),
     (
         "posts.error_form",
         "Das Formular kam unvollständig an. Bitte versuchen Sie es noch einmal.",

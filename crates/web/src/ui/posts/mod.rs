@@ -3,6 +3,7 @@
 mod compose;
 mod multipart;
 mod preview;
+mod retry;
 mod show;
 
 use axum::routing::{get, post};
@@ -36,6 +37,14 @@ pub fn router() -> Router<AppState> {
         .route("/beitraege/{id}/freigeben", post(show::approve))
         .route("/beitraege/{id}/planen", post(show::approve))
         .route("/beitraege/{id}/ablehnen", post(show::reject))
+        .route(
+            "/beitraege/{id}/kanaele/{channel}/erneut",
+            post(retry::retry),
+        )
+        .route(
+            "/beitraege/{id}/kanaele/{channel}/nicht-erschienen",
+            post(retry::resend),
+        )
         .route("/beitraege/bilder/{id}", get(show::image))
 }
 

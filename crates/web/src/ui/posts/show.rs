@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use rathaus_domain::publishing::PublishKind;
 use rathaus_hub::publishing::{self, PublishError};
-use rathaus_store::{now_ms, PostRecord, StaffMember, WEBSITE_CHANNEL};
+use rathaus_store::{now_ms, publication_status as st, PostRecord, StaffMember, WEBSITE_CHANNEL};
 use serde::Deserialize;
 
 use super::{refusal, status_label};
@@ -89,6 +89,8 @@ pub struct ImageView {
 }
 
 pub struct ResultRow {
+    /// The channel's configured name (URL-safe, checked at configuration).
+    pub channel: String,
     pub label: String,
     pub status: String,
     pub status_class: String,
@@ -96,6 +98,10 @@ pub struct ResultRow {
     pub error: Option<String>,
     /// After publishing: edited, deleted, or why that was not possible there.
     pub note: Option<String>,
+    /// Failed: "try again" is offered.
+    pub can_retry: bool,
+    /// Unclear: "did not appear – send again" is offered, after confirming.
+    pub can_resend: bool,
 }
 
 pub struct HistoryRow {
@@ -152,6 +158,7 @@ fn flash(tr: Tr, code: Option<&str>) -> Option<String> {
         "approved" => "posts.flash_approved",
         "rejected" => "posts.flash_rejected",
         "not_draft" => "posts.error_not_draft",
+        "retried" => "posts.flash_retried",
         _ => return None,
     };
     Some(tr.t(key).to_string())
@@ -219,7 +226,7 @@ fn web_link(url: Option<String>) -> Option<String> {
     url.filter(|u| u.starts_with("https://") || u.starts_with("http://"))
 }
 
-async fn render_post(
+pub(super) async fn render_post(
     state: &AppState,
     session: &StaffSession,
     id: i64,
@@ -273,6 +280,7 @@ async fn render_post(
         what: tr.t(action_key(&t.action)).to_string(),
         comment: t.comment,
     }));
+    let reopenable = super::retry::reopenable(&post.status, &publications);
     let kinds: Vec<(String, String)> = publications
         .iter()
         .map(|p| (p.channel.clone(), p.kind.clone()))
@@ -317,6 +325,9 @@ async fn render_post(
         results: publications
             .into_iter()
             .map(|p| ResultRow {
+                can_retry: reopenable && p.status == st::FAILED && p.channel != WEBSITE_CHANNEL,
+                can_resend: reopenable && p.status == st::UNKNOWN && p.channel != WEBSITE_CHANNEL,
+                channel: p.channel.clone(),
                 label: channel_label(tr, &p.channel, &p.kind),
                 status: tr.t(result_key(&p.status)).to_string(),
                 status_class: p.status.clone(),
