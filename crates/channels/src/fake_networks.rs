@@ -6,8 +6,9 @@
 //! `POST /{v}/{ig}/media_publish`, `GET /{v}/{media}?fields=permalink`, `GET /{v}/{ig}/media`,
 //! `DELETE /{v}/{id}`; errors as the Graph error object. X: `POST /2/media/upload` (multipart),
 //! `POST /2/media/metadata`, `POST /2/tweets` (201; links come back shortened to t.co; a repeated text
-//! answers 403 "duplicate content"), `GET /2/users/me`, `GET /2/users/{id}/tweets`, `DELETE /2/tweets/{id}`;
-//! errors as problem objects. Every request is recorded (multipart bodies parsed) for assertions
+//! answers 403 "duplicate content"), `GET /2/users/me`, `GET /2/users/{id}/tweets`, `DELETE /2/tweets/{id}`,
+//! `POST /2/oauth2/token` (`grant_type=refresh_token`; rotates both tokens, the old ones stop working);
+//! errors as problem objects (the token endpoint's as OAuth `error`/`error_description`). Every request is recorded (multipart bodies parsed) for assertions
 //! and snapshots; the next answers can be replaced by failures, or withheld after the work is done.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -26,6 +27,12 @@ use crate::staging::StagedMedia;
 pub const GRAPH_TOKEN: &str = "EAAfake-page-token";
 /// The X token the fake accepts.
 pub const X_TOKEN: &str = "x-fake-oauth2-user-token";
+/// The refresh token the fake's X issued with [`X_TOKEN`].
+pub const X_REFRESH_TOKEN: &str = "x-fake-refresh-token";
+/// The OAuth 2.0 client id of the app the fake's X knows.
+pub const X_CLIENT_ID: &str = "x-fake-client-id";
+/// That app's client secret, when it is a confidential client.
+pub const X_CLIENT_SECRET: &str = "x-fake-client-secret";
 pub const PAGE_ID: &str = "104";
 pub const IG_USER_ID: &str = "17841400000000001";
 pub const X_USER_ID: &str = "2244994945";
@@ -65,6 +72,13 @@ struct FakeState {
     ig_media: Vec<Value>,
     x_media: BTreeMap<String, Value>,
     tweets: Vec<Value>,
+    /// X's current user token and refresh token (`None`: [`X_TOKEN`], [`X_REFRESH_TOKEN`]).
+    x_access: Option<String>,
+    x_refresh: Option<String>,
+    /// Renewals done so far (new tokens are numbered by it).
+    x_renewals: u32,
+    /// The app is a confidential client: the token endpoint wants HTTP Basic with the secret.
+    x_confidential: bool,
     /// Image URLs Instagram fetched, and what came back (status, content type, length).
     fetched: Vec<Value>,
 }
@@ -286,6 +300,47 @@ impl FakeNetworks {
         self.lock().x_media.clone()
     }
 
+    /// Forgets the requests so far (the next snapshot starts here).
+    pub fn clear_requests(&self) {
+        self.lock().requests.clear();
+    }
+
+    /// The user token X accepts now and the refresh token that renews it.
+    pub fn x_tokens(&self) -> (String, String) {
+        let s = self.lock();
+        (
+            s.x_access.clone().unwrap_or_else(|| X_TOKEN.into()),
+            s.x_refresh
+                .clone()
+                .unwrap_or_else(|| X_REFRESH_TOKEN.into()),
+        )
+    }
+
+    /// The user token's two hours are over: X refuses it from now on (the refresh token still works).
+    pub fn expire_x_access_token(&self) {
+        let mut s = self.lock();
+        let n = s.x_renewals;
+        s.x_access = Some(format!("x-fake-expired-{n}"));
+    }
+
+    /// The account withdrew the app's access: the refresh token stops working too.
+    pub fn revoke_x_refresh_token(&self) {
+        let mut s = self.lock();
+        let n = s.x_renewals;
+        s.x_access = Some(format!("x-fake-revoked-{n}"));
+        s.x_refresh = Some(format!("x-fake-revoked-refresh-{n}"));
+    }
+
+    /// The app is a confidential client ([`X_CLIENT_SECRET`] by HTTP Basic) or a public one.
+    pub fn set_x_confidential_client(&self, confidential: bool) {
+        self.lock().x_confidential = confidential;
+    }
+
+    /// How many times tokens were renewed.
+    pub fn x_renewals(&self) -> u32 {
+        self.lock().x_renewals
+    }
+
     /// What Instagram's fetches of `image_url` got: `{"status", "content_type", "length"}`.
     pub fn fetched_images(&self) -> Vec<Value> {
         self.lock().fetched.clone()
@@ -326,6 +381,16 @@ async fn handle(
         Value::Null
     } else if content_type.starts_with("multipart/form-data") {
         parse_multipart(&content_type, &body)
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        Value::Object(
+            String::from_utf8_lossy(&body)
+                .split('&')
+                .map(|kv| {
+                    let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                    (pct_decode(k), json!(pct_decode(v)))
+                })
+                .collect(),
+        )
     } else {
         serde_json::from_slice(&body)
             .unwrap_or_else(|_| json!({"unparsed": String::from_utf8_lossy(&body)}))
@@ -358,8 +423,11 @@ async fn handle(
     let token = authorization
         .as_deref()
         .and_then(|a| a.strip_prefix("Bearer "));
-    let (status, answer, extra) = if is_x {
-        if token != Some(X_TOKEN) {
+    let (status, answer, extra) = if is_x && path == "/2/oauth2/token" && method_name == "POST" {
+        x_token_answer(&fake, authorization.as_deref(), &parsed)
+    } else if is_x {
+        let accepted = fake.x_tokens().0;
+        if token != Some(accepted.as_str()) {
             (401, problem(401, "Unauthorized", "Unauthorized"), vec![])
         } else {
             x_answer(&fake, &method_name, &path, &query, &parsed)
@@ -630,6 +698,70 @@ fn shorten_links(text: &str) -> String {
     }
     out.push_str(&text[pos..]);
     out
+}
+
+/// `POST /2/oauth2/token` with `grant_type=refresh_token`: the current refresh token (and the app:
+/// `client_id` in the body for a public client, HTTP Basic for a confidential one) gets a new user
+/// token and a new refresh token; both old ones stop working.
+fn x_token_answer(fake: &FakeNetworks, authorization: Option<&str>, body: &Value) -> Answer {
+    use base64::Engine as _;
+    let oauth_error = |status: u16, error: &str, description: &str| {
+        (
+            status,
+            json!({"error": error, "error_description": description}),
+            vec![],
+        )
+    };
+    let mut s = fake.lock();
+    let client_ok = if s.x_confidential {
+        let expected = base64::engine::general_purpose::STANDARD
+            .encode(format!("{X_CLIENT_ID}:{X_CLIENT_SECRET}"));
+        authorization == Some(format!("Basic {expected}").as_str())
+    } else {
+        body["client_id"] == X_CLIENT_ID && authorization.is_none()
+    };
+    if !client_ok {
+        return oauth_error(
+            401,
+            "unauthorized_client",
+            "Missing valid authorization header",
+        );
+    }
+    if body["grant_type"] != "refresh_token" {
+        return oauth_error(
+            400,
+            "invalid_request",
+            "Missing required parameter [grant_type].",
+        );
+    }
+    let current = s
+        .x_refresh
+        .clone()
+        .unwrap_or_else(|| X_REFRESH_TOKEN.into());
+    if body["refresh_token"].as_str() != Some(current.as_str()) {
+        return oauth_error(
+            400,
+            "invalid_request",
+            "Value passed for the token was invalid.",
+        );
+    }
+    s.x_renewals += 1;
+    let n = s.x_renewals;
+    let access = format!("x-fake-oauth2-user-token-{n}");
+    let refresh = format!("x-fake-refresh-token-{n}");
+    s.x_access = Some(access.clone());
+    s.x_refresh = Some(refresh.clone());
+    (
+        200,
+        json!({
+            "token_type": "bearer",
+            "expires_in": 7200,
+            "access_token": access,
+            "scope": "tweet.write users.read tweet.read media.write offline.access",
+            "refresh_token": refresh,
+        }),
+        vec![],
+    )
 }
 
 fn x_answer(

@@ -20,6 +20,10 @@ use crate::publish::{
 };
 use crate::USER_AGENT;
 
+mod token;
+use token::{Renewal, TokenState};
+pub use token::{XTokenKeeper, XTokens};
+
 /// Largest image X takes.
 pub const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
 /// X's limit for an image description.
@@ -32,7 +36,8 @@ const CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
 pub struct XClient {
     http: reqwest::Client,
     api_base: String,
-    token: String,
+    /// The user token in use, and how it is renewed when X has a refresh token for it.
+    tokens: Arc<TokenState>,
     /// The account's user id, asked once (`GET /2/users/me`) for lookups.
     user_id: Arc<Mutex<Option<String>>>,
 }
@@ -92,10 +97,20 @@ fn rate_limit_reset_ms(headers: &reqwest::header::HeaderMap) -> Option<u64> {
 
 impl XClient {
     pub fn new(config: &XConfig, http: reqwest::Client) -> Self {
+        let nonempty = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+        let renewal = nonempty(&config.client_id).map(|client_id| Renewal {
+            client_id,
+            client_secret: nonempty(&config.client_secret),
+            keeper: config.token_keeper.clone(),
+        });
         XClient {
             http,
             api_base: config.api_base.trim_end_matches('/').to_string(),
-            token: config.access_token.clone(),
+            tokens: Arc::new(TokenState::new(
+                config.access_token.clone(),
+                nonempty(&config.refresh_token),
+                renewal,
+            )),
             user_id: Arc::new(Mutex::new(None)),
         }
     }
@@ -123,7 +138,44 @@ impl XClient {
         Ok(())
     }
 
+    /// Sends with the current user token. A token X refuses (401) or whose known expiry has passed
+    /// is renewed once when a refresh token is configured, and the call repeated once: a 401 means
+    /// X did nothing, so repeating cannot post twice.
     async fn send(&self, req: reqwest::RequestBuilder, effect: Effect) -> Result<Value, Failure> {
+        let failure = |error| Failure {
+            status: 0,
+            detail: String::new(),
+            error,
+        };
+        let token_url = self.url("2/oauth2/token");
+        let token = self
+            .tokens
+            .before_call(&self.http, &token_url)
+            .await
+            .map_err(failure)?;
+        let again = req.try_clone();
+        match self.send_with(req, effect, &token).await {
+            Err(f) if f.status == 401 && self.tokens.renewable() => {
+                self.tokens
+                    .renew(&self.http, &token_url, &token)
+                    .await
+                    .map_err(failure)?;
+                let Some(again) = again else {
+                    return Err(f);
+                };
+                self.send_with(again, effect, &self.tokens.access_token())
+                    .await
+            }
+            other => other,
+        }
+    }
+
+    async fn send_with(
+        &self,
+        req: reqwest::RequestBuilder,
+        effect: Effect,
+        token: &str,
+    ) -> Result<Value, Failure> {
         let failure = |error| Failure {
             status: 0,
             detail: String::new(),
@@ -131,15 +183,15 @@ impl XClient {
         };
         let resp = req
             .header(reqwest::header::USER_AGENT, USER_AGENT)
-            .bearer_auth(&self.token)
+            .bearer_auth(token)
             .send()
             .await
-            .map_err(|e| failure(self.transport(e, effect)))?;
+            .map_err(|e| failure(self.transport(e, effect, token)))?;
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = match read_limited(resp, API_RESPONSE_LIMIT).await {
             Ok(b) => b,
-            Err(ReadError::Network(e)) => return Err(failure(self.transport(e, effect))),
+            Err(ReadError::Network(e)) => return Err(failure(self.transport(e, effect, token))),
             Err(ReadError::TooLarge) => {
                 return Err(failure(PublishError::retryable("X: oversized answer")))
             }
@@ -154,7 +206,7 @@ impl XClient {
                 .or(body["title"].as_str())
                 .or(body["errors"][0]["message"].as_str())
                 .unwrap_or_default(),
-            &self.token,
+            token,
         );
         let code = status.as_u16();
         tracing::warn!(status = code, "x api call failed");
@@ -165,9 +217,10 @@ impl XClient {
                     rate::retry_after_ms(&headers, jiff::Timestamp::now().as_millisecond())
                 }),
             },
+            401 if self.tokens.renewable() => token::reauthorise(&detail),
             401 => PublishError::permanent(
-                "X: Der Zugangsschlüssel ist abgelaufen oder ungültig – bitte einen neuen OAuth-2.0-Nutzertoken eintragen",
-                "X: the access token has expired or is invalid — enter a new OAuth 2.0 user token",
+                "X: Der Zugangsschlüssel ist abgelaufen oder ungültig – bitte einen neuen OAuth-2.0-Nutzertoken eintragen (mit refresh_token und client_id erneuert Rathaus ihn selbst)",
+                "X: the access token has expired or is invalid — enter a new OAuth 2.0 user token (with refresh_token and client_id Rathaus renews it itself)",
             ),
             500..=599 if effect == Effect::Creates => PublishError::UnknownOutcome {
                 reason: format!("X: HTTP {code}: {detail}"),
@@ -185,8 +238,8 @@ impl XClient {
         })
     }
 
-    fn transport(&self, err: reqwest::Error, effect: Effect) -> PublishError {
-        match (transport_error("X", err, &self.token), effect) {
+    fn transport(&self, err: reqwest::Error, effect: Effect, token: &str) -> PublishError {
+        match (transport_error("X", err, token), effect) {
             (PublishError::UnknownOutcome { reason }, Effect::Safe) => {
                 PublishError::retryable(reason)
             }

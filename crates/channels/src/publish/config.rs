@@ -94,6 +94,21 @@ pub struct XConfig {
     pub access_token: String,
     #[serde(default = "default_x_base")]
     pub api_base: String,
+    /// With the scope `offline.access`, X gives a refresh token beside the user token (which expires
+    /// after about two hours); with it and `client_id` Rathaus renews the user token itself. X
+    /// replaces the refresh token on every renewal: the newest is kept sealed in the database and
+    /// used instead of this one, until this value is changed (re-authorised).
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    /// The app's OAuth 2.0 client id (developer portal, "Keys and tokens").
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// Only for a confidential client: its client secret (sent as HTTP Basic authentication).
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// Where renewed tokens are kept for every worker (set by the hub, not configuration).
+    #[serde(skip)]
+    pub token_keeper: Option<std::sync::Arc<dyn crate::x::XTokenKeeper>>,
 }
 
 /// `[[municipality.telegram_channel]]`: a Telegram channel the bot is an administrator of.

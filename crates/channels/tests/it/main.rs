@@ -10,6 +10,7 @@ mod publish_images;
 mod telegram;
 mod whatsapp;
 mod x_publish;
+mod x_token;
 
 use rathaus_channels::SendError;
 
