@@ -27,6 +27,10 @@ use crate::registry::{Registry, Tenant};
 /// Shown when an attempt's outcome cannot be found out on the platform.
 pub const OUTCOME_UNCLEAR: &str = "Unklar, ob der Beitrag erschienen ist (keine Antwort der Plattform); bitte dort nachsehen, Rathaus sendet ihn nicht noch einmal / unclear whether the post appeared (no answer from the platform); please check there, Rathaus does not send it again";
 
+/// A publication whose channel was removed before its job ran.
+pub const CHANNEL_REMOVED: &str =
+    "Kanal wurde entfernt, bevor der Beitrag dort erschien / channel was removed before the post went out";
+
 /// One configured network channel with its adapter.
 #[derive(Clone)]
 pub struct PublishChannel {
@@ -295,17 +299,25 @@ async fn run_job(
         });
     };
     let Some(channel) = tenant.publishers.get(&pj.channel).cloned() else {
+        // Jobs are queued only for channels with an adapter, so the channel was removed (in the
+        // admin UI or the file) since. Once more after a wait first: this process's registry may
+        // predate a channel just added by another process (it is rebuilt every round).
+        if job.attempts <= 1 {
+            return Ok(Verdict::RetryIn {
+                delay_ms: backoff.delay_ms(1, jitter, None),
+                reason: "channel not configured in this process (yet)".into(),
+            });
+        }
         if pj.op == JobOp::Publish && state.status == st::PENDING {
-            store
-                .record_publication_outcome(
-                    pj.post_id,
-                    &pj.channel,
-                    st::PENDING,
-                    Some(crate::publishing::NOT_CONNECTED),
-                    now_ms(),
-                )
-                .await
-                .map_err(|e| e.to_string())?;
+            return conclude(
+                store,
+                tenant,
+                pj.post_id,
+                &pj.channel,
+                st::FAILED,
+                Some(CHANNEL_REMOVED),
+            )
+            .await;
         }
         return Ok(Verdict::GiveUp {
             reason: "channel is no longer configured".into(),

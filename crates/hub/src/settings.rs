@@ -225,7 +225,10 @@ pub fn ui_network(
         })
         .map(|s| s.value.as_str())
         .unwrap_or_default();
-    network_check::from_fields(kind, &record.name, &fields, secret).map_err(|e| e.to_string())
+    network_check::from_fields(kind, &record.name, &fields, secret).map_err(|errors| {
+        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        errors.join("; ")
+    })
 }
 
 /// Network channels added in the admin UI join the file's (see the module comment for precedence).

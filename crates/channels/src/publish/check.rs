@@ -304,30 +304,43 @@ pub fn check(network: &NetworkConfig) -> Result<(), FieldError> {
 
 /// Builds a network channel from the admin UI's fields (`values`, by [`Field::key`]; an empty or
 /// absent optional field takes its default) and its secret, then [`check`]s it. Only the fields of
-/// [`fields`] are read; anything else in `values` is ignored.
+/// [`fields`] are read; anything else in `values` is ignored. Refusals come all at once, in the
+/// order of the form (name, fields, secret).
 pub fn from_fields(
     kind: PublishKind,
     name: &str,
     values: &BTreeMap<String, String>,
     secret: &str,
-) -> Result<NetworkConfig, FieldError> {
-    let at = |field: &'static str| move |problem| FieldError { field, problem };
-    check_name(name).map_err(at("name"))?;
+) -> Result<NetworkConfig, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut refuse = |field: &'static str, problem| errors.push(FieldError { field, problem });
+    if let Err(p) = check_name(name) {
+        refuse("name", p);
+    }
     let mut table = serde_json::Map::new();
     table.insert("name".into(), name.into());
     for f in fields(kind) {
         let value = values.get(f.key).map(|v| v.trim()).unwrap_or_default();
         if value.is_empty() {
             if f.default.is_none() {
-                return Err(at(f.key)(Problem::Missing));
+                refuse(f.key, Problem::Missing);
             }
             continue;
         }
-        check_field(f.kind, value).map_err(at(f.key))?;
-        table.insert(f.key.into(), value.into());
+        match check_field(f.kind, value) {
+            Ok(()) => {
+                table.insert(f.key.into(), value.into());
+            }
+            Err(p) => refuse(f.key, p),
+        }
     }
     let secret_key = secret_field(kind);
-    check_secret(secret).map_err(at(secret_key))?;
+    if let Err(p) = check_secret(secret) {
+        refuse(secret_key, p);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     table.insert(secret_key.into(), secret.into());
     let value = serde_json::Value::Object(table);
     // The same serde shapes as the configuration tables; every key is set above, so this only
@@ -342,8 +355,13 @@ pub fn from_fields(
             serde_json::from_value(value).map(NetworkConfig::TelegramChannel)
         }
     };
-    let network = parsed.map_err(|_| at("name")(Problem::Missing))?;
-    check(&network)?;
+    let network = parsed.map_err(|_| {
+        vec![FieldError {
+            field: "name",
+            problem: Problem::Missing,
+        }]
+    })?;
+    check(&network).map_err(|e| vec![e])?;
     Ok(network)
 }
 
@@ -387,7 +405,7 @@ mod tests {
     #[test]
     fn refusals_name_the_field_and_the_problem() {
         let err = |kind, pairs: &[(&str, &str)], secret| {
-            from_fields(kind, "kanal", &values(pairs), secret).unwrap_err()
+            from_fields(kind, "kanal", &values(pairs), secret).unwrap_err()[0]
         };
         let e = err(PublishKind::Mastodon, &[("instance", "bawü.social")], "t");
         assert_eq!((e.field, e.problem), ("instance", Problem::NotWebAddress));
@@ -417,11 +435,21 @@ mod tests {
         assert_eq!((e.field, e.problem), ("api_version", Problem::BadVersion));
         let e = err(PublishKind::X, &[], "zwei worte");
         assert_eq!((e.field, e.problem), ("access_token", Problem::HasSpaces));
-        let e = from_fields(PublishKind::X, "website", &values(&[]), "t").unwrap_err();
+        let e = from_fields(PublishKind::X, "website", &values(&[]), "t").unwrap_err()[0];
         assert_eq!((e.field, e.problem), ("name", Problem::ReservedName));
-        let e = from_fields(PublishKind::X, "mein kanal", &values(&[]), "t").unwrap_err();
+        let e = from_fields(PublishKind::X, "mein kanal", &values(&[]), "t").unwrap_err()[0];
         assert_eq!(e.problem, Problem::BadName);
         assert!(!e.to_string().is_empty());
+        // Every refusal at once, in the order of the form.
+        let all = from_fields(
+            PublishKind::TelegramChannel,
+            "",
+            &values(&[("chat", "kanal"), ("api_base", "irgendwo")]),
+            "",
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = all.iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["name", "chat", "api_base", "bot_token"]);
     }
 
     #[test]

@@ -134,6 +134,16 @@ pub const RULES: &[Rule] = &[
     ),
     rule("GET", "/admin/kanaele", Staff(ADMIN)),
     rule("POST", "/admin/kanaele", Staff(ADMIN)),
+    // Publishing network channels added, changed, removed in the admin UI (ui/settings/networks.rs).
+    rule("GET", "/admin/kanaele/neu/{kind}", Staff(ADMIN)),
+    rule("POST", "/admin/kanaele/neu/{kind}", Staff(ADMIN)),
+    rule("GET", "/admin/kanaele/netzwerk/{name}", Staff(ADMIN)),
+    rule("POST", "/admin/kanaele/netzwerk/{name}", Staff(ADMIN)),
+    rule(
+        "POST",
+        "/admin/kanaele/netzwerk/{name}/entfernen",
+        Staff(ADMIN),
+    ),
     rule("GET", "/admin/mitarbeitende", Staff(ADMIN)),
     rule("POST", "/admin/mitarbeitende", Staff(ADMIN)),
     rule("POST", "/admin/mitarbeitende/{id}/rolle", Staff(ADMIN)),

@@ -22,6 +22,7 @@ mod publishing_networks;
 mod publishing_retry;
 mod reports;
 mod settings;
+mod settings_networks;
 mod sso;
 mod staged_media;
 mod teams;

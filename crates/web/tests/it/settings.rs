@@ -509,8 +509,8 @@ async fn a_mastodon_token_set_in_the_ui_is_sealed_and_used_for_the_next_post() {
 }
 
 /// Headless Chromium with axe-core (WCAG 2.1 AA) on desktop and phone widths, on every settings page,
-/// including a section that shows refusals and the credentials page with a messenger credential and a
-/// publishing network secret set.
+/// including a section that shows refusals, the credentials page with a messenger credential and a
+/// publishing network secret set, the forms to add a publishing channel and the edit page of one.
 #[tokio::test]
 async fn settings_pages_pass_axe_and_fit_a_phone() {
     let Some(dir) = crate::browser::e2e_dir() else {
@@ -541,6 +541,20 @@ async fn settings_pages_pass_axe_and_fit_a_phone() {
         )
         .await;
     assert_eq!(res.status().as_u16(), 303);
+    // A publishing channel added in the admin UI: listed, with its own edit page.
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/kanaele/neu/telegram_channel",
+            &[
+                ("name", "kanal"),
+                ("chat", "@musterstadt"),
+                ("api_base", "http://127.0.0.1:9"),
+                ("bot_token", "123:telegram-token-9012"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
     app.post_form(
         &cookie,
         "/admin/einstellungen/sprechstunden",
@@ -566,6 +580,9 @@ async fn settings_pages_pass_axe_and_fit_a_phone() {
             "/admin/einstellungen/schluesselwoerter",
             "/admin/einstellungen/dokumente",
             "/admin/kanaele",
+            "/admin/kanaele/neu/mastodon",
+            "/admin/kanaele/neu/facebook_page",
+            "/admin/kanaele/netzwerk/kanal",
         ]
         .map(String::from),
     );

@@ -48,6 +48,11 @@ struct ChannelsPage {
     intro: &'static str,
     blocks: Vec<ChannelBlock>,
     save_label: &'static str,
+    networks_heading: &'static str,
+    networks_intro: &'static str,
+    networks: Vec<super::networks::NetworkRow>,
+    add_heading: &'static str,
+    add_links: Vec<super::networks::AddLink>,
 }
 
 fn label(lang: Lang, name: &str) -> &'static str {
@@ -144,6 +149,11 @@ async fn page(
             }],
         });
     }
+    let (networks, add_links) =
+        match super::networks::list(state, tenant.row.id, &tenant.row.slug, lang).await {
+            Ok(l) => l,
+            Err(e) => return view::internal_error(tr, &e),
+        };
     let error = (!errors.is_empty()).then(|| {
         pick(
             lang,
@@ -165,6 +175,15 @@ async fn page(
         ),
         blocks,
         save_label: pick(lang, "Speichern", "Save"),
+        networks_heading: pick(lang, "Veröffentlichungskanäle", "Publishing channels"),
+        networks_intro: pick(
+            lang,
+            "Kanäle aus der Konfigurationsdatei werden dort geändert (ihr Geheimnis auch oben). In der Verwaltung angelegte Kanäle gelten sofort und stehen gleich im Beitragsformular zur Wahl.",
+            "Channels from the configuration file are changed there (their secret also above). Channels added in the admin UI apply at once and are offered in the composer right away.",
+        ),
+        networks,
+        add_heading: pick(lang, "Kanal hinzufügen", "Add a channel"),
+        add_links,
     };
     view::render(status, &page)
 }
@@ -179,14 +198,25 @@ pub async fn show(
         Ok(tr) => tr,
         Err(r) => return r,
     };
-    let flash = (q.msg.as_deref() == Some("saved")).then(|| {
-        pick(
+    let flash = match q.msg.as_deref() {
+        Some("saved") => Some(pick(
             tr.lang,
             "Gespeichert und sofort wirksam.",
             "Saved and in force at once.",
-        )
-        .to_string()
-    });
+        )),
+        Some("added") => Some(pick(
+            tr.lang,
+            "Kanal angelegt und sofort im Beitragsformular wählbar.",
+            "Channel added and offered in the composer at once.",
+        )),
+        Some("removed") => Some(pick(
+            tr.lang,
+            "Kanal entfernt. Frühere Ergebnisse bleiben bei den Beiträgen sichtbar.",
+            "Channel removed. Earlier results stay visible on the posts.",
+        )),
+        _ => None,
+    }
+    .map(String::from);
     page(&state, &session, tr, StatusCode::OK, flash, HashMap::new()).await
 }
 

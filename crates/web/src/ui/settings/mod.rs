@@ -3,6 +3,7 @@
 
 mod channels;
 mod form;
+mod networks;
 mod read;
 
 use std::collections::HashMap;
@@ -32,6 +33,11 @@ const PATH: &str = "/admin/einstellungen";
 pub const SETTINGS_CHANGED: &str = "settings.changed";
 pub const SETTINGS_RESET: &str = "settings.reset";
 pub const CHANNEL_SECRET_SET: &str = "channel.secret_set";
+/// A publishing network channel added, changed or removed in the admin UI (target `network:<name>`;
+/// details name the network and the changed fields, never a value of a secret).
+pub const CHANNEL_ADDED: &str = "channel.added";
+pub const CHANNEL_CHANGED: &str = "channel.changed";
+pub const CHANNEL_REMOVED: &str = "channel.removed";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -39,6 +45,18 @@ pub fn router() -> Router<AppState> {
         .route("/admin/einstellungen/{section}", get(show).post(save))
         .route("/admin/einstellungen/{section}/zuruecksetzen", post(reset))
         .route("/admin/kanaele", get(channels::show).post(channels::save))
+        .route(
+            "/admin/kanaele/neu/{kind}",
+            get(networks::new_form).post(networks::add),
+        )
+        .route(
+            "/admin/kanaele/netzwerk/{name}",
+            get(networks::edit_form).post(networks::change),
+        )
+        .route(
+            "/admin/kanaele/netzwerk/{name}/entfernen",
+            post(networks::remove),
+        )
 }
 
 pub(crate) fn pick(lang: Lang, de: &'static str, en: &'static str) -> &'static str {

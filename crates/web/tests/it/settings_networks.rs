@@ -1,0 +1,516 @@
+//! Publishing network channels added in the admin UI: a Mastodon account added on /admin/kanaele is
+//! offered by the composer at once and gets the next post with the token entered (sealed at rest);
+//! refusals name the field and save nothing; admins only; audited without values; removal keeps the
+//! post's earlier result and ends a queued job with a note.
+
+use rathaus_channels::fake_mastodon::{FakeMastodonTelegram, MASTODON_TOKEN};
+use rathaus_hub::RegistryHandle;
+use rathaus_store::{now_ms, AuditFilter, Role};
+use serde_json::{json, Value};
+
+use crate::harness::{header, start_with, App};
+use crate::publishing::send;
+use crate::publishing_networks::worker;
+
+/// A submitted form: (field, value) pairs.
+type Form<'a> = &'a [(&'a str, &'a str)];
+
+async fn admin(app: &App) -> String {
+    app.staff(app.a, "chefin@musterstadt.de", Role::Admin).await;
+    app.login("chefin@musterstadt.de").await
+}
+
+async fn audit(app: &App) -> Vec<(String, String, String)> {
+    app.store
+        .audit_entries(
+            app.a,
+            &AuditFilter {
+                action_prefix: Some("channel.".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r.action,
+                r.target.unwrap_or_default(),
+                r.details.unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// Two editors' API tokens: one writes, the other approves (four eyes).
+async fn editors(app: &App) -> (String, String) {
+    (
+        app.api_token(app.a, "redaktion@musterstadt.de", Role::Editor)
+            .await,
+        app.api_token(app.a, "pressestelle@musterstadt.de", Role::Editor)
+            .await,
+    )
+}
+
+/// Composes for `channels`, submits and approves; returns the post's id.
+async fn compose_and_approve(
+    app: &App,
+    e: &(String, String),
+    text: &str,
+    channels: &[&str],
+) -> i64 {
+    let (s, v) = send(
+        app,
+        &e.0,
+        "POST",
+        "/api/v1/posts",
+        Some(json!({"text": text, "language": "de", "media": [], "channels": channels})),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let (s, v) = send(
+        app,
+        &e.0,
+        "POST",
+        &format!("/api/v1/posts/{id}/submit"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = send(
+        app,
+        &e.1,
+        "POST",
+        &format!("/api/v1/posts/{id}/approve"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    id
+}
+
+async fn result(app: &App, e: &(String, String), id: i64, channel: &str) -> Value {
+    let (s, v) = send(app, &e.0, "GET", &format!("/api/v1/posts/{id}"), None).await;
+    assert_eq!(s, 200, "{v}");
+    v["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["channel"] == json!(channel))
+        .cloned()
+        .unwrap_or_else(|| panic!("no result for {channel}: {v}"))
+}
+
+/// Runs the worker until `channel` of post `id` is no longer pending or sending.
+async fn settle(app: &App, e: &(String, String), id: i64, channel: &str) -> Value {
+    let w = worker(app);
+    for _ in 0..100 {
+        w.drain().await.unwrap();
+        let r = result(app, e, id, channel).await;
+        if r["status"] != json!("pending") && r["status"] != json!("sending") {
+            return r;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!(
+        "{channel} did not settle: {}",
+        result(app, e, id, channel).await
+    );
+}
+
+fn no_file_holds(app: &App, secret: &str) {
+    for entry in std::fs::read_dir(app.data_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{} holds the secret in plaintext",
+            path.display()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_mastodon_channel_added_in_the_ui_is_offered_at_once_and_gets_the_next_post() {
+    let fake = FakeMastodonTelegram::start().await.unwrap();
+    // No publishing channel in the configuration file at all.
+    let app = start_with("http://127.0.0.1", |_| {}).await;
+    let cookie = admin(&app).await;
+    let e = editors(&app).await;
+    let editor = app.login("redaktion@musterstadt.de").await;
+    let (_, composer) = app.get_page(&editor, "/beitraege/neu").await;
+    assert!(!composer.contains("value=\"stadtsocial\""));
+
+    let (status, page) = app.get_page(&cookie, "/admin/kanaele").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("href=\"/admin/kanaele/neu/mastodon\""),
+        "{page}"
+    );
+    let (status, form) = app.get_page(&cookie, "/admin/kanaele/neu/mastodon").await;
+    assert_eq!(status, 200);
+    assert!(form.contains("name=\"instance\"") && form.contains("name=\"access_token\""));
+
+    // Another process (a separate worker) on the same database.
+    let other_process = RegistryHandle::build(
+        &app.store,
+        app.registry.file_configs(),
+        reqwest::Client::new(),
+        now_ms(),
+        "http://127.0.0.1",
+    )
+    .await
+    .unwrap();
+    let base = fake.base_url();
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/kanaele/neu/mastodon",
+            &[
+                ("name", "stadtsocial"),
+                ("instance", base.as_str()),
+                ("profile_url", "https://bawü.social/@musterstadt"),
+                ("access_token", MASTODON_TOKEN),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303, "{}", res.text().await.unwrap());
+    assert_eq!(
+        header(res.headers(), "location"),
+        "/admin/kanaele?msg=added"
+    );
+    let (_, page) = app.get_page(&cookie, "/admin/kanaele?msg=added").await;
+    assert!(
+        page.contains("href=\"/admin/kanaele/netzwerk/stadtsocial\""),
+        "{page}"
+    );
+    assert!(page.contains("in der Verwaltung angelegt"), "{page}");
+    assert!(!page.contains(MASTODON_TOKEN));
+    let (status, edit) = app
+        .get_page(&cookie, "/admin/kanaele/netzwerk/stadtsocial")
+        .await;
+    assert_eq!(status, 200);
+    let last4 = &MASTODON_TOKEN[MASTODON_TOKEN.len() - 4..];
+    assert!(edit.contains(&format!("…{last4}")), "{edit}");
+    assert!(!edit.contains(MASTODON_TOKEN));
+    assert!(edit.contains(&format!("value=\"{base}\"")), "{edit}");
+
+    // The other process picks it up on its next check of the settings version, without a restart.
+    assert!(other_process.refresh_if_changed(now_ms()).await.unwrap());
+    let seen = other_process.current();
+    assert!(seen
+        .tenant(app.a)
+        .unwrap()
+        .publishers
+        .get("stadtsocial")
+        .is_some());
+
+    // The composer offers the channel right away, and the public directory links its profile.
+    let (_, composer) = app.get_page(&editor, "/beitraege/neu").await;
+    assert!(
+        composer.contains("name=\"channel\" value=\"stadtsocial\""),
+        "{composer}"
+    );
+    let directory = app
+        .http
+        .get(app.url("/musterstadt/kanaele"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        directory.contains("https://bawü.social/@musterstadt"),
+        "{directory}"
+    );
+
+    // Published to the fake instance with the token entered in the form.
+    let id = compose_and_approve(&app, &e, "Neuer Kanal im Einsatz.", &["stadtsocial"]).await;
+    let r = settle(&app, &e, id, "stadtsocial").await;
+    assert_eq!(r["status"], json!("published"), "{r}");
+    let statuses: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == "/api/v1/statuses")
+        .collect();
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(
+        statuses[0].authorization.as_deref(),
+        Some(format!("Bearer {MASTODON_TOKEN}").as_str())
+    );
+
+    // Sealed at rest; audited by name, never by value.
+    no_file_holds(&app, MASTODON_TOKEN);
+    assert_eq!(
+        audit(&app).await,
+        vec![(
+            "channel.added".to_string(),
+            "network:stadtsocial".to_string(),
+            "kind=mastodon".to_string()
+        )]
+    );
+
+    // Changing the instance address is audited with the field's name only.
+    let other = format!("{base}/");
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/kanaele/netzwerk/stadtsocial",
+            &[("instance", other.as_str()), ("access_token", "")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let entries = audit(&app).await;
+    assert_eq!(
+        entries.first().unwrap(), // newest first,
+        &(
+            "channel.changed".to_string(),
+            "network:stadtsocial".to_string(),
+            "kind=mastodon; changed=instance,profile_url".to_string()
+        )
+    );
+
+    // Removed: the post keeps its earlier result, the composer no longer offers the channel.
+    let url = r["url"].as_str().unwrap().to_string();
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/kanaele/netzwerk/stadtsocial/entfernen",
+            &[],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        header(res.headers(), "location"),
+        "/admin/kanaele?msg=removed"
+    );
+    assert!(app.store.network_channels().await.unwrap().is_empty());
+    assert!(app.store.network_secrets().await.unwrap().is_empty());
+    let kept = result(&app, &e, id, "stadtsocial").await;
+    assert_eq!(kept["status"], json!("published"));
+    assert_eq!(kept["url"], json!(url));
+    let (_, shown) = app.get_page(&editor, &format!("/beitraege/{id}")).await;
+    assert!(shown.contains(&url), "{shown}");
+    let (_, composer) = app.get_page(&editor, "/beitraege/neu").await;
+    assert!(!composer.contains("value=\"stadtsocial\""));
+    assert_eq!(
+        audit(&app).await.first().unwrap().0,
+        "channel.removed".to_string()
+    );
+    let all = format!(
+        "{:?}",
+        app.store
+            .audit_entries(app.a, &AuditFilter::default())
+            .await
+            .unwrap()
+    );
+    assert!(!all.contains(MASTODON_TOKEN));
+}
+
+#[tokio::test]
+async fn invalid_channel_input_is_refused_next_to_its_field_and_nothing_is_saved() {
+    let app = start_with("http://127.0.0.1", |_| {}).await;
+    let cookie = admin(&app).await;
+    let path = "/admin/kanaele/neu/mastodon";
+    let cases: [(Form<'_>, &str, &str); 5] = [
+        (
+            &[
+                ("name", "social"),
+                ("instance", "bawü.social"),
+                ("access_token", "t-1234"),
+            ],
+            "instance",
+            "Bitte eine Webadresse angeben, die mit https:// (oder http://) beginnt.",
+        ),
+        (
+            &[
+                ("name", "social"),
+                ("instance", "https://bawü.social"),
+                ("access_token", ""),
+            ],
+            "access_token",
+            "Bitte ausfüllen.",
+        ),
+        // The municipality's WhatsApp channel already has this name.
+        (
+            &[
+                ("name", "whatsapp"),
+                ("instance", "https://bawü.social"),
+                ("access_token", "t-1234"),
+            ],
+            "name",
+            "Diesen Namen trägt schon ein anderer Kanal dieser Kommune.",
+        ),
+        (
+            &[
+                ("name", "website"),
+                ("instance", "https://bawü.social"),
+                ("access_token", "t-1234"),
+            ],
+            "name",
+            "ist die eigene Nachrichtenseite",
+        ),
+        (
+            &[
+                ("name", "social"),
+                ("instance", "https://bawü.social"),
+                ("access_token", "t-1234"),
+                ("profile_url", "javascript:alert(1)"),
+            ],
+            "profile_url",
+            "Bitte eine Webadresse angeben",
+        ),
+    ];
+    for (form, field, message) in cases {
+        let res = app.post_form(&cookie, path, form).await;
+        assert_eq!(res.status().as_u16(), 422, "{field}");
+        let html = res.text().await.unwrap();
+        let at = html
+            .find(&format!("id=\"e-{field}\""))
+            .unwrap_or_else(|| panic!("no error next to {field}: {html}"));
+        assert!(
+            html[at..].split("</p>").next().unwrap().contains(message),
+            "{field}: {html}"
+        );
+        assert!(html.contains("aria-invalid=\"true\""));
+        assert!(html.contains("Es wurde nichts gespeichert."));
+        assert!(!html.contains("t-1234"), "a secret is never echoed");
+    }
+    // A Telegram channel: the chat must be @name or a numeric id.
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/kanaele/neu/telegram_channel",
+            &[
+                ("name", "kanal"),
+                ("chat", "musterstadt"),
+                ("bot_token", "1:abc"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("id=\"e-chat\""));
+    assert!(app.store.network_channels().await.unwrap().is_empty());
+    assert!(app.store.network_secrets().await.unwrap().is_empty());
+    assert!(audit(&app).await.is_empty());
+
+    // A name taken by a channel added a moment ago is refused too.
+    let ok = [
+        ("name", "social"),
+        ("instance", "https://bawü.social"),
+        ("access_token", "t-1234"),
+    ];
+    assert_eq!(
+        app.post_form(&cookie, path, &ok).await.status().as_u16(),
+        303
+    );
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/kanaele/neu/x",
+            &[("name", "social"), ("access_token", "x-5678")],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Diesen Namen trägt schon"));
+    assert_eq!(app.store.network_channels().await.unwrap().len(), 1);
+    // An unknown network is not a form.
+    assert_eq!(
+        app.get_page(&cookie, "/admin/kanaele/neu/myspace").await.0,
+        404
+    );
+}
+
+#[tokio::test]
+async fn only_admins_may_add_change_or_remove_network_channels() {
+    let app = start_with("http://127.0.0.1", |_| {}).await;
+    let cookie = admin(&app).await;
+    let ok = [
+        ("name", "social"),
+        ("instance", "https://bawü.social"),
+        ("access_token", "t-1234"),
+    ];
+    assert_eq!(
+        app.post_form(&cookie, "/admin/kanaele/neu/mastodon", &ok)
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    for (email, role) in [
+        ("agent@musterstadt.de", Role::Agent),
+        ("dsb@musterstadt.de", Role::Dpo),
+        ("redaktion@musterstadt.de", Role::Editor),
+        ("gast@musterstadt.de", Role::Viewer),
+    ] {
+        app.staff(app.a, email, role).await;
+        let c = app.login(email).await;
+        for path in [
+            "/admin/kanaele/neu/mastodon",
+            "/admin/kanaele/netzwerk/social",
+        ] {
+            assert_eq!(app.get_page(&c, path).await.0, 403, "{email} GET {path}");
+        }
+        let other = [
+            ("name", "zweit"),
+            ("instance", "https://evil.example"),
+            ("access_token", "t-9999"),
+        ];
+        for (path, form) in [
+            ("/admin/kanaele/neu/mastodon", &other[..]),
+            ("/admin/kanaele/netzwerk/social", &other[1..]),
+            ("/admin/kanaele/netzwerk/social/entfernen", &[][..]),
+        ] {
+            let res = app.post_form(&c, path, form).await;
+            assert_eq!(res.status().as_u16(), 403, "{email} POST {path}");
+        }
+    }
+    let stored = app.store.network_channels().await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0].fields_json,
+        r#"{"instance":"https://bawü.social"}"#
+    );
+    assert_eq!(audit(&app).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_queued_post_for_a_removed_channel_ends_with_a_note_and_the_others_go_out() {
+    let fake = FakeMastodonTelegram::start().await.unwrap();
+    let app = start_with("http://127.0.0.1", |_| {}).await;
+    let cookie = admin(&app).await;
+    let e = editors(&app).await;
+    let base = fake.base_url();
+    for name in ["erst", "zweit"] {
+        let res = app
+            .post_form(
+                &cookie,
+                "/admin/kanaele/neu/mastodon",
+                &[
+                    ("name", name),
+                    ("instance", base.as_str()),
+                    ("access_token", MASTODON_TOKEN),
+                ],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 303);
+    }
+    // Approved and queued, but no worker ran before the channel was removed.
+    let id = compose_and_approve(&app, &e, "Bald entfernt.", &["erst", "zweit"]).await;
+    let res = app
+        .post_form(&cookie, "/admin/kanaele/netzwerk/erst/entfernen", &[])
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let gone = settle(&app, &e, id, "erst").await;
+    let error = gone["error"].as_str().unwrap_or_default();
+    assert!(error.contains("entfernt"), "{gone}");
+    let kept = settle(&app, &e, id, "zweit").await;
+    assert_eq!(kept["status"], json!("published"), "{kept}");
+    assert_eq!(fake.statuses().len(), 1);
+}
