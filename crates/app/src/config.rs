@@ -25,6 +25,8 @@ const SECRET_KEYS: &[&str] = &[
     "webhook_secret",
     "client_secret",
     "app_password",
+    "refresh_token",
+    "client_id",
 ];
 
 /// Environment variables with the prefix that are not configuration keys.

@@ -121,7 +121,12 @@ pub fn networks(m: &MunicipalityConfig) -> anyhow::Result<Vec<NetworkConfig>> {
             };
             match parsed {
                 // The admin UI checks channels it adds with the same function.
-                Ok(n) => match check::check(&n) {
+                Ok(n) => match check::check(&n)
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| match &n {
+                        NetworkConfig::X(x) => rathaus_channels::x::check_renewal(x),
+                        _ => Ok(()),
+                    }) {
                     Ok(()) => out.push(n),
                     Err(e) => bail!(
                         "municipality '{}': [[municipality.{}]] '{label}': {e}",
@@ -295,6 +300,47 @@ bot_token = "123:geheim"
         ];
         for (table, expected) in cases {
             let err = load(&format!("{base}{table}"))
+                .and_then(|c| c.tenants().map(|_| ()))
+                .expect_err(expected);
+            assert!(err.to_string().contains(expected), "{err}");
+        }
+    }
+
+    #[test]
+    fn x_renewal_settings_come_from_files_and_must_fit_together() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let refresh = dir.path().join("x-refresh");
+        std::fs::write(&refresh, "geheim-refresh\n").expect("write");
+        let c = load(&format!(
+            "[[municipality]]\nslug = \"m\"\nname = \"M\"\n[[municipality.x]]\naccess_token = \"geheim-access\"\n\
+             refresh_token_file = \"{}\"\nclient_id = \"app-id\"\nclient_secret = \"geheim-secret\"\n",
+            refresh.display()
+        ))
+        .expect("loads");
+        let tenants = c.tenants().expect("tenants");
+        let x = match tenants[0].networks.first() {
+            Some(rathaus_channels::publish::NetworkConfig::X(x)) => Some(x),
+            _ => None,
+        }
+        .expect("an X channel");
+        assert_eq!(x.refresh_token.as_deref(), Some("geheim-refresh"));
+        assert_eq!(x.client_id.as_deref(), Some("app-id"));
+        assert_eq!(x.client_secret.as_deref(), Some("geheim-secret"));
+        assert!(!format!("{c:?} {tenants:?}").contains("geheim"));
+
+        let base = "[[municipality]]\nslug = \"m\"\nname = \"M\"\n[[municipality.x]]\naccess_token = \"a\"\n";
+        for (extra, expected) in [
+            ("refresh_token = \"r\"\n", "refresh_token needs client_id"),
+            (
+                "client_id = \"c\"\n",
+                "client_id is given without refresh_token",
+            ),
+            (
+                "refresh_token = \"r\"\nclient_id = \"\"\n",
+                "must not be empty",
+            ),
+        ] {
+            let err = load(&format!("{base}{extra}"))
                 .and_then(|c| c.tenants().map(|_| ()))
                 .expect_err(expected);
             assert!(err.to_string().contains(expected), "{err}");

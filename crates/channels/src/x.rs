@@ -95,6 +95,29 @@ fn rate_limit_reset_ms(headers: &reqwest::header::HeaderMap) -> Option<u64> {
     )
 }
 
+/// The renewal settings of `[[municipality.x]]` fit together: a refresh token needs the app's
+/// client id, and a client id or secret alone renews nothing.
+pub fn check_renewal(c: &XConfig) -> Result<(), String> {
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+    let bad = |v: &Option<String>| {
+        v.as_deref()
+            .is_some_and(|v| v.trim().is_empty() || v.contains(char::is_whitespace))
+    };
+    if bad(&c.refresh_token) || bad(&c.client_id) || bad(&c.client_secret) {
+        return Err(
+            "refresh_token, client_id and client_secret must not be empty or contain spaces".into(),
+        );
+    }
+    match (given(&c.refresh_token), given(&c.client_id)) {
+        (true, false) => Err("refresh_token needs client_id (the app's OAuth 2.0 client id) to renew the access token".into()),
+        (false, true) => Err("client_id is given without refresh_token; add the refresh token X gave with the access token (scope offline.access)".into()),
+        _ if given(&c.client_secret) && !given(&c.client_id) => {
+            Err("client_secret needs client_id".into())
+        }
+        _ => Ok(()),
+    }
+}
+
 impl XClient {
     pub fn new(config: &XConfig, http: reqwest::Client) -> Self {
         let nonempty = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());

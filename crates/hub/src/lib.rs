@@ -18,6 +18,7 @@ pub mod runner;
 pub mod settings;
 pub mod sso;
 pub mod teams;
+pub mod x_tokens;
 pub mod zip;
 
 pub use live::RegistryHandle;

@@ -284,7 +284,7 @@ impl Registry {
             };
             tenants.push(Tenant {
                 publishers: crate::publish_jobs::Publishers::build(
-                    &cfg.networks,
+                    &crate::x_tokens::with_keepers(&cfg.networks, store, row.id),
                     &http,
                     public_url,
                 ),

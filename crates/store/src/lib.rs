@@ -19,6 +19,7 @@ mod keys;
 mod mfa;
 mod municipalities;
 mod network_channels;
+mod network_tokens;
 mod news;
 mod post_images;
 mod posts;

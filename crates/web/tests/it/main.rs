@@ -20,6 +20,7 @@ mod publishing;
 mod publishing_meta_x_bluesky;
 mod publishing_networks;
 mod publishing_retry;
+mod publishing_x_renewal;
 mod reports;
 mod settings;
 mod settings_networks;

@@ -1,0 +1,238 @@
+//! The X user token renewed end to end: an expired token is renewed by the publishing job and the post goes out; the rotated pair is sealed in the database and wins over the file after a restart; a refused renewal shows on the post in plain words.
+
+use rathaus_channels::fake_networks::{FakeNetworks, X_CLIENT_ID, X_REFRESH_TOKEN, X_TOKEN};
+use rathaus_channels::publish::NetworkConfig;
+use rathaus_domain::publishing::{ChannelTarget, PublishKind};
+use rathaus_domain::{Backoff, MunicipalitySettings};
+use rathaus_hub::{RegistryHandle, TenantConfig, Worker, WorkerOptions};
+use rathaus_store::{now_ms, Role};
+use serde_json::{json, Value};
+
+use crate::harness::{start_with, App};
+use crate::publishing::send;
+
+const PUBLIC_URL: &str = "http://127.0.0.1";
+
+fn x_network(fake: &FakeNetworks) -> NetworkConfig {
+    NetworkConfig::X(
+        serde_json::from_value(json!({
+            "name": "x",
+            "access_token": X_TOKEN,
+            "refresh_token": X_REFRESH_TOKEN,
+            "client_id": X_CLIENT_ID,
+            "api_base": fake.base_url(),
+        }))
+        .unwrap(),
+    )
+}
+
+fn musterstadt(fake: &FakeNetworks) -> TenantConfig {
+    let mut settings = MunicipalitySettings::new("musterstadt", "Musterstadt");
+    settings
+        .publishing
+        .channels
+        .push(ChannelTarget::new("x", PublishKind::X));
+    TenantConfig {
+        networks: vec![x_network(fake)],
+        settings,
+        whatsapp: vec![],
+        telegram: vec![],
+        sso: None,
+    }
+}
+
+async fn start(fake: &FakeNetworks) -> App {
+    let network = x_network(fake);
+    start_with(PUBLIC_URL, move |c| {
+        c[0].settings
+            .publishing
+            .channels
+            .push(ChannelTarget::new("x", PublishKind::X));
+        c[0].networks = vec![network];
+    })
+    .await
+}
+
+fn worker(app: &App, registry: RegistryHandle) -> Worker {
+    Worker::new(
+        app.store.clone(),
+        registry,
+        WorkerOptions {
+            lease_ms: 400,
+            backoff: Backoff {
+                base_ms: 50,
+                cap_ms: 200,
+                max_attempts: 4,
+            },
+            ..WorkerOptions::default()
+        },
+    )
+}
+
+/// Composes for X, has a second editor approve; the post is due at once.
+async fn approved(app: &App, text: &str) -> (i64, String) {
+    let author = app
+        .api_token(app.a, "redaktion@musterstadt.de", Role::Editor)
+        .await;
+    let reviewer = app
+        .api_token(app.a, "pressestelle@musterstadt.de", Role::Editor)
+        .await;
+    let (s, v) = send(
+        app,
+        &author,
+        "POST",
+        "/api/v1/posts",
+        Some(json!({"text": text, "language": "de", "channels": ["x"]})),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    for (token, step) in [(&author, "submit"), (&reviewer, "approve")] {
+        let (s, v) = send(
+            app,
+            token,
+            "POST",
+            &format!("/api/v1/posts/{id}/{step}"),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    (id, author)
+}
+
+async fn settled(app: &App, w: &Worker, token: &str, id: i64) -> Value {
+    for _ in 0..100 {
+        w.drain().await.unwrap();
+        let (_, p) = send(app, token, "GET", &format!("/api/v1/posts/{id}"), None).await;
+        let x = p["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["channel"] == json!("x"))
+            .unwrap()
+            .clone();
+        if x["status"] != json!("pending") && x["status"] != json!("sending") {
+            return x;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the X publication did not settle");
+}
+
+/// Every file of the database (with its write-ahead log), as bytes.
+fn database_bytes(app: &App) -> Vec<u8> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(app.data_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            all.extend(std::fs::read(path).unwrap());
+        }
+    }
+    all
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn an_expired_x_token_is_renewed_sealed_and_the_rotated_refresh_token_survives_a_restart() {
+    let fake = FakeNetworks::start().await.unwrap();
+    let app = start(&fake).await;
+    let w = worker(&app, app.registry.clone());
+
+    // The configured user token has expired: the job renews it and posts.
+    fake.expire_x_access_token();
+    let (id, token) = approved(&app, "Der Wochenmarkt zieht auf den Rathausplatz.").await;
+    let x = settled(&app, &w, &token, id).await;
+    assert_eq!(x["status"], json!("published"), "{x}");
+    assert_eq!(fake.x_renewals(), 1);
+    assert_eq!(fake.tweets().len(), 1);
+
+    // The rotated pair is kept sealed: readable through the store, nowhere in the database file.
+    let kept = app
+        .store
+        .network_tokens(app.a, "x", "renewed_")
+        .await
+        .unwrap();
+    let value = |name: &str| kept.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    assert_eq!(
+        value("renewed_access_token").as_deref(),
+        Some("x-fake-oauth2-user-token-1")
+    );
+    assert_eq!(
+        value("renewed_refresh_token").as_deref(),
+        Some("x-fake-refresh-token-1")
+    );
+    let bytes = database_bytes(&app);
+    assert!(bytes.len() > 10_000, "the database files were read");
+    for plain in ["x-fake-oauth2-user-token-1", "x-fake-refresh-token-1"] {
+        assert!(!contains(&bytes, plain), "{plain} in plaintext at rest");
+    }
+
+    // A restart (a registry built afresh from the file's tokens) after the next expiry: the kept
+    // pair wins over the file, and the rotated refresh token renews it.
+    fake.expire_x_access_token();
+    fake.clear_requests();
+    let restarted = RegistryHandle::build(
+        &app.store,
+        &[musterstadt(&fake)],
+        reqwest::Client::new(),
+        now_ms(),
+        PUBLIC_URL,
+    )
+    .await
+    .unwrap();
+    let w2 = worker(&app, restarted);
+    let (id, token) = approved(&app, "Die Stadtbücherei hat neue Öffnungszeiten.").await;
+    let x = settled(&app, &w2, &token, id).await;
+    assert_eq!(x["status"], json!("published"), "{x}");
+    assert_eq!(fake.x_renewals(), 2);
+    let requests = fake.requests();
+    assert_eq!(
+        requests[0].authorization.as_deref(),
+        Some("Bearer x-fake-oauth2-user-token-1"),
+        "the kept token, not the file's"
+    );
+    let renewal = requests
+        .iter()
+        .find(|r| r.path == "/2/oauth2/token")
+        .unwrap();
+    assert_eq!(
+        renewal.body["refresh_token"],
+        json!("x-fake-refresh-token-1")
+    );
+    assert_eq!(fake.tweets().len(), 2);
+    let kept = app
+        .store
+        .network_tokens(app.a, "x", "renewed_refresh_token")
+        .await
+        .unwrap();
+    assert_eq!(kept[0].1, "x-fake-refresh-token-2");
+}
+
+#[tokio::test]
+async fn a_refused_renewal_shows_on_the_post_that_the_x_connection_must_be_authorised_again() {
+    let fake = FakeNetworks::start().await.unwrap();
+    let app = start(&fake).await;
+    let w = worker(&app, app.registry.clone());
+    fake.revoke_x_refresh_token();
+    let (id, token) = approved(&app, "Sperrung der Brückenstraße.").await;
+    let x = settled(&app, &w, &token, id).await;
+    assert_eq!(x["status"], json!("failed"), "{x}");
+    let error = x["error"].as_str().unwrap();
+    assert!(
+        error.contains("Die Verbindung zum X-Konto muss neu autorisiert werden"),
+        "{error}"
+    );
+    assert!(!error.contains(X_REFRESH_TOKEN), "{error}");
+    assert!(fake.tweets().is_empty());
+    assert_eq!(fake.x_renewals(), 0);
+    let kept = app
+        .store
+        .network_tokens(app.a, "x", "renewed_")
+        .await
+        .unwrap();
+    assert!(kept.is_empty());
+}
