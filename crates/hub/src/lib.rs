@@ -7,6 +7,7 @@ pub mod export;
 pub mod gate;
 pub mod images;
 pub mod live;
+pub mod media_stage;
 pub mod outbox;
 pub mod publish_jobs;
 pub mod publish_retry;

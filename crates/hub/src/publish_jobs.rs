@@ -14,6 +14,7 @@ use rand::Rng as _;
 use rathaus_channels::publish::{
     publisher, Lookup, NetworkConfig, OutgoingPost, PostImage, PublishError, Publisher, RemotePost,
 };
+use rathaus_channels::staging::MediaStage;
 use rathaus_domain::publishing::{ChannelTarget, Composition, MastodonLimits, PublishKind};
 use rathaus_domain::Backoff;
 use rathaus_store::{
@@ -21,6 +22,7 @@ use rathaus_store::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::media_stage::StoreMediaStage;
 use crate::outbox::Verdict;
 use crate::registry::{Registry, Tenant};
 
@@ -54,17 +56,20 @@ pub struct Publishers(Vec<PublishChannel>);
 
 impl Publishers {
     /// Adapters for every configured channel whose network has one; the others stay "not connected".
-    /// `public_url`: this server's public address (Instagram fetches images from it).
+    /// `public_url`: this server's public address (Instagram fetches images from it, staged in the
+    /// store so that every web process of the deployment can serve them).
     pub fn build(
         configs: &[NetworkConfig],
         http: &reqwest::Client,
         public_url: &str,
+        store: &Store,
     ) -> Publishers {
+        let stage: Arc<dyn MediaStage> = Arc::new(StoreMediaStage::new(store.clone()));
         Publishers(
             configs
                 .iter()
                 .filter_map(|c| {
-                    publisher(c, http.clone(), public_url).map(|p| PublishChannel {
+                    publisher(c, http.clone(), public_url, stage.clone()).map(|p| PublishChannel {
                         name: c.name(),
                         kind: c.kind(),
                         publisher: p,

@@ -287,6 +287,7 @@ impl Registry {
                     &crate::x_tokens::with_keepers(&cfg.networks, store, row.id),
                     &http,
                     public_url,
+                    store,
                 ),
                 row,
                 directory,

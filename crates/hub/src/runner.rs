@@ -198,6 +198,12 @@ impl Worker {
                     .await?;
             }
         }
+        // Images staged for Instagram that a crash (or a lost withdrawal) left behind: already
+        // unreachable once expired, deleted here.
+        let staged = self.store.purge_expired_staged_media(now).await?;
+        if staged > 0 {
+            tracing::info!(images = staged, "expired staged images purged");
+        }
         if audit_years > 0 {
             let cutoff = now - i64::from(audit_years) * 365 * rathaus_domain::retention::DAY_MS;
             self.store.purge_audit_before(cutoff, now).await?;

@@ -72,7 +72,13 @@ access_token = "x-user-token"
             other => panic!("unexpected {other:?}"),
         }
         // Every one of them has an adapter: none stays "not connected".
-        let adapter = publisher(n, reqwest::Client::new(), "https://rathaus.musterstadt.de");
+        let stage = std::sync::Arc::new(rathaus_channels::staging::StagedMedia::default());
+        let adapter = publisher(
+            n,
+            reqwest::Client::new(),
+            "https://rathaus.musterstadt.de",
+            stage,
+        );
         assert_eq!(adapter.map(|a| a.kind()), Some(n.kind()));
     }
     let debug = format!("{config:?} {networks:?}");

@@ -12,3 +12,4 @@ mod privacy;
 mod publish_crash;
 mod scale_out;
 mod settings_live;
+mod staged_media_split;

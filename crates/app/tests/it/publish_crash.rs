@@ -18,7 +18,7 @@ use crate::harness::{databases, Db};
 /// The lease the test configures: a restarted worker takes the dead one's jobs over after it.
 const LEASE_SECONDS: u64 = 5;
 
-fn rathaus() -> std::process::Command {
+pub(crate) fn rathaus() -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rathaus"));
     c.env_remove("RATHAUS_MASTER_KEY")
         .env("RATHAUS_LOG", "warn");
@@ -80,7 +80,7 @@ timeout_secs = 120
 }
 
 /// An editor and an API token for them, made with the CLI as an admin would.
-fn api_token(cfg: &Path) -> String {
+pub(crate) fn api_token(cfg: &Path) -> String {
     let mut child = rathaus()
         .args(["user", "add", "--config"])
         .arg(cfg)
@@ -125,15 +125,21 @@ fn api_token(cfg: &Path) -> String {
     stdout.lines().last().unwrap().trim().to_string()
 }
 
-/// A running `rathaus serve` (web server and worker in one process).
-struct Serve {
-    child: tokio::process::Child,
-    url: String,
+/// A running `rathaus serve` (web server and worker in one process, or as `args` say).
+pub(crate) struct Serve {
+    pub child: tokio::process::Child,
+    pub url: String,
 }
 
 async fn serve(cfg: &Path) -> Serve {
+    serve_with(cfg, &["serve"]).await
+}
+
+/// Starts `rathaus <args> --config <cfg>` and waits until its web server says where it runs.
+pub(crate) async fn serve_with(cfg: &Path, args: &[&str]) -> Serve {
     let mut child = tokio::process::Command::from(rathaus())
-        .args(["serve", "--config"])
+        .args(args)
+        .arg("--config")
         .arg(cfg)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -157,7 +163,7 @@ async fn serve(cfg: &Path) -> Serve {
     Serve { child, url }
 }
 
-async fn api(
+pub(crate) async fn api(
     http: &reqwest::Client,
     s: &Serve,
     token: &str,
@@ -177,7 +183,7 @@ async fn api(
     (status, v)
 }
 
-fn channel<'a>(post: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn channel<'a>(post: &'a Value, name: &str) -> &'a Value {
     post["channels"]
         .as_array()
         .unwrap()
@@ -186,7 +192,7 @@ fn channel<'a>(post: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no channel {name} in {post}"))
 }
 
-async fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
+pub(crate) async fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
     for _ in 0..600 {
         if check() {
             return;

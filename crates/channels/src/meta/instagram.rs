@@ -1,7 +1,8 @@
 //! Publishing to an Instagram professional account: a media container per image (`POST /{ig-user-id}/media` with `image_url`, `caption`, `alt_text`), a carousel container for several, then `media_publish`.
 //!
 //! Instagram fetches each image itself, so the images are staged at an unguessable public URL of
-//! this server ([`crate::staging`]) and withdrawn as soon as the post is published or given up.
+//! this server ([`crate::staging`], a [`MediaStage`] every process of the deployment can serve from)
+//! and withdrawn as soon as the post is published or given up.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use crate::publish::{
     BoxFuture, Capabilities, InstagramConfig, Lookup, OutgoingPost, PublishError, Publisher,
     RemotePost,
 };
-use crate::staging::{self, StagedMedia, DEFAULT_TTL};
+use crate::staging::{self, MediaStage, DEFAULT_TTL};
 
 /// Largest image Instagram takes (JPEG only).
 pub const MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
@@ -26,7 +27,7 @@ pub const MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
 pub struct InstagramClient {
     graph: Graph,
     user_id: String,
-    staging: Arc<StagedMedia>,
+    staging: Arc<dyn MediaStage>,
     /// This server's public address, where Instagram fetches the staged images.
     public_url: String,
     poll_interval: Duration,
@@ -43,25 +44,11 @@ impl std::fmt::Debug for InstagramClient {
     }
 }
 
-/// Withdraws the staged images when publishing ends, however it ends.
-struct Staged<'a> {
-    store: &'a StagedMedia,
-    tokens: Vec<String>,
-}
-
-impl Drop for Staged<'_> {
-    fn drop(&mut self) {
-        for t in &self.tokens {
-            self.store.withdraw(t);
-        }
-    }
-}
-
 impl InstagramClient {
     pub fn new(
         config: &InstagramConfig,
         http: reqwest::Client,
-        staging: Arc<StagedMedia>,
+        staging: Arc<dyn MediaStage>,
         public_url: &str,
     ) -> Self {
         InstagramClient {
@@ -169,18 +156,51 @@ impl InstagramClient {
                 "Instagram fetches the images from Rathaus: public_url must be set",
             ));
         }
-        let mut staged = Staged {
-            store: &self.staging,
-            tokens: Vec::new(),
-        };
+        let mut tokens = Vec::with_capacity(post.images.len());
+        let published = self.stage_and_publish(post, &mut tokens).await;
+        // Published or given up: the images are no longer reachable (a crash leaves them to expire).
+        for token in &tokens {
+            self.staging.withdraw(token).await;
+        }
+        let published = published?;
+        let media_id = published["id"]
+            .as_str()
+            .ok_or_else(|| PublishError::UnknownOutcome {
+                reason: "Instagram media_publish: answer without id".into(),
+            })?;
+        let permalink = self
+            .graph
+            .get(media_id, &[("fields", "permalink")])
+            .await
+            .ok()
+            .and_then(|v| v["permalink"].as_str().map(str::to_string));
+        Ok(RemotePost {
+            id: media_id.to_string(),
+            url: permalink,
+        })
+    }
+
+    /// Stages the images (their tokens go to `tokens` at once, so they are withdrawn whatever
+    /// happens), creates the containers and publishes them; returns `media_publish`'s answer.
+    async fn stage_and_publish(
+        &self,
+        post: &OutgoingPost,
+        tokens: &mut Vec<String>,
+    ) -> Result<Value, PublishError> {
         let mut urls = Vec::with_capacity(post.images.len());
         for image in &post.images {
             let jpeg = image_fit::fit_jpeg(image, MAX_IMAGE_BYTES)?;
             let token = self
                 .staging
-                .stage(jpeg.bytes.clone(), "image/jpeg", DEFAULT_TTL);
+                .stage(jpeg.bytes.clone(), "image/jpeg", DEFAULT_TTL)
+                .await
+                .map_err(|e| {
+                    PublishError::retryable(format!(
+                        "Instagram: could not stage the image for fetching: {e}"
+                    ))
+                })?;
             let url = staging::url(&self.public_url, &token);
-            staged.tokens.push(token);
+            tokens.push(token);
             urls.push((url, image.alt.clone()));
         }
         let container = if let [(url, alt)] = urls.as_slice() {
@@ -207,31 +227,14 @@ impl InstagramClient {
             .await?
         };
         self.wait_until_ready(&container).await?;
-        let published = self
-            .graph
+        self.graph
             .post_json(
                 &format!("{}/media_publish", self.user_id),
                 &json!({"creation_id": container}),
                 Effect::Creates,
             )
             .await
-            .map_err(|f| f.error)?;
-        drop(staged);
-        let media_id = published["id"]
-            .as_str()
-            .ok_or_else(|| PublishError::UnknownOutcome {
-                reason: "Instagram media_publish: answer without id".into(),
-            })?;
-        let permalink = self
-            .graph
-            .get(media_id, &[("fields", "permalink")])
-            .await
-            .ok()
-            .and_then(|v| v["permalink"].as_str().map(str::to_string));
-        Ok(RemotePost {
-            id: media_id.to_string(),
-            url: permalink,
-        })
+            .map_err(|f| f.error)
     }
 
     /// Looks through the account's newest media for this caption, posted since the first attempt.

@@ -204,11 +204,13 @@ pub trait Publisher: Send + Sync + std::fmt::Debug {
 
 /// Builds the adapter for one configured channel. `None` for a network whose adapter is not built
 /// yet (its publications stay pending with a "not connected" note).
-/// `public_url` is this server's public address: Instagram fetches the images from it.
+/// `public_url` is this server's public address: Instagram fetches the images from it, staged in
+/// `stage` (which the web server at `public_url` must serve from).
 pub fn publisher(
     config: &NetworkConfig,
     http: reqwest::Client,
     public_url: &str,
+    stage: Arc<dyn crate::staging::MediaStage>,
 ) -> Option<Arc<dyn Publisher>> {
     match config {
         NetworkConfig::Bluesky(c) => Some(Arc::new(crate::bluesky::BlueskyClient::from_config(
@@ -218,10 +220,7 @@ pub fn publisher(
             Some(Arc::new(crate::meta::FacebookPageClient::new(c, http)))
         }
         NetworkConfig::Instagram(c) => Some(Arc::new(crate::meta::InstagramClient::new(
-            c,
-            http,
-            crate::staging::shared(),
-            public_url,
+            c, http, stage, public_url,
         ))),
         NetworkConfig::X(c) => Some(Arc::new(crate::x::XClient::new(c, http))),
         NetworkConfig::Mastodon(c) => Some(Arc::new(mastodon::MastodonPublisher::new(http, c))),

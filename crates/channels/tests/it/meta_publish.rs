@@ -63,6 +63,7 @@ async fn facebook_posts_text_and_photos_with_alt_text_through_the_publisher_inte
         &NetworkConfig::FacebookPage(fb_config(&fake, GRAPH_TOKEN)),
         http(),
         "http://127.0.0.1",
+        std::sync::Arc::new(rathaus_channels::staging::StagedMedia::default()),
     )
     .expect("facebook adapter is registered");
     assert!(page.capabilities().lookup && page.capabilities().delete);

@@ -24,6 +24,7 @@ async fn x_posts_text_with_images_and_their_alt_text_through_the_publisher_inter
         &NetworkConfig::X(config(&fake, X_TOKEN)),
         http(),
         "http://127.0.0.1",
+        std::sync::Arc::new(rathaus_channels::staging::StagedMedia::default()),
     )
     .expect("x adapter is registered");
     let remote = x
