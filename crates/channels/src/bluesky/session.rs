@@ -3,9 +3,19 @@
 //! `createSession` is limited to 30 per 5 minutes (and 300 a day) per account, so a client never
 //! logs in per post: the tokens live in the client, shared by its clones, and a new login happens
 //! only when even the refresh token is refused.
+//!
+//! The registry of adapters is rebuilt on every settings change, which makes new clients; a new
+//! client for the same PDS, handle and app password takes over the session of the one before
+//! ([`shared_session`]), so a rebuild costs no login. A changed app password (or handle, or PDS)
+//! is another login. The session is kept in process memory only: a restart logs in once more,
+//! which is far inside the limit, whereas sealed tokens in the database would have to be kept
+//! consistent between processes refreshing them concurrently (a refresh token is single-use).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, Weak};
+
+use sha2::{Digest, Sha256};
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -74,15 +84,52 @@ pub(crate) enum Payload<'a> {
     Empty,
 }
 
-/// The login and the current tokens; clones share them.
+/// The tokens of one login and how often it was made; shared by every client of the same account
+/// and app password in this process.
+#[derive(Default)]
+struct SharedSession {
+    session: Mutex<Option<Session>>,
+    created: AtomicU32,
+}
+
+/// The session state for this PDS, identifier and app password: the one a living client already
+/// has, or a new one. Keyed by a SHA-256 of the three, so no password is kept as a map key; an
+/// entry lives as long as some client holds it.
+fn shared_session(pds: &str, identifier: &str, app_password: &str) -> Arc<SharedSession> {
+    static SESSIONS: OnceLock<std::sync::Mutex<HashMap<[u8; 32], Weak<SharedSession>>>> =
+        OnceLock::new();
+    let mut h = Sha256::new();
+    for part in [
+        "rathaus bluesky session",
+        pds.trim_end_matches('/'),
+        identifier,
+        app_password,
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    let key: [u8; 32] = h.finalize().into();
+    let mut map = SESSIONS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(shared) = map.get(&key).and_then(Weak::upgrade) {
+        return shared;
+    }
+    map.retain(|_, w| w.strong_count() > 0);
+    let shared = Arc::new(SharedSession::default());
+    map.insert(key, Arc::downgrade(&shared));
+    shared
+}
+
+/// The login and the current tokens; clones share them, and so do new clients for the same login.
 #[derive(Clone)]
 pub(crate) struct Login {
     pub http: reqwest::Client,
     pub pds: String,
     pub identifier: String,
     pub app_password: String,
-    session: Arc<Mutex<Option<Session>>>,
-    created: Arc<AtomicU32>,
+    shared: Arc<SharedSession>,
 }
 
 impl Login {
@@ -92,19 +139,20 @@ impl Login {
         identifier: String,
         app_password: String,
     ) -> Self {
+        let shared = shared_session(&pds, &identifier, &app_password);
         Login {
             http,
             pds,
             identifier,
             app_password,
-            session: Arc::new(Mutex::new(None)),
-            created: Arc::new(AtomicU32::new(0)),
+            shared,
         }
     }
 
-    /// How many times this client logged in with `createSession`.
+    /// How many times this login (this client and every other one for the same account and app
+    /// password in this process) was made with `createSession`.
     pub fn sessions_created(&self) -> u32 {
-        self.created.load(Ordering::Relaxed)
+        self.shared.created.load(Ordering::Relaxed)
     }
 
     fn url(&self, method: &str) -> String {
@@ -214,7 +262,7 @@ impl Login {
 
     async fn create_session(&self) -> Result<Session, PublishError> {
         let body = json!({"identifier": self.identifier, "password": self.app_password});
-        self.created.fetch_add(1, Ordering::Relaxed);
+        self.shared.created.fetch_add(1, Ordering::Relaxed);
         let value = match self
             .raw_call(
                 "com.atproto.server.createSession",
@@ -264,7 +312,7 @@ impl Login {
 
     /// The current session, logging in if there is none yet.
     pub async fn session(&self) -> Result<Session, PublishError> {
-        let mut guard = self.session.lock().await;
+        let mut guard = self.shared.session.lock().await;
         if let Some(s) = guard.as_ref() {
             return Ok(s.clone());
         }
@@ -275,7 +323,7 @@ impl Login {
 
     /// Replaces `stale` by a refreshed session (unless another task already did).
     async fn renew(&self, stale: &Session) -> Result<Session, PublishError> {
-        let mut guard = self.session.lock().await;
+        let mut guard = self.shared.session.lock().await;
         if let Some(current) = guard.as_ref() {
             if current.access_jwt != stale.access_jwt {
                 return Ok(current.clone());
@@ -316,7 +364,7 @@ impl Login {
 
     #[cfg(feature = "testing")]
     pub async fn spoil_access_token(&self) {
-        if let Some(s) = self.session.lock().await.as_mut() {
+        if let Some(s) = self.shared.session.lock().await.as_mut() {
             s.access_jwt = "expired.access.token".into();
         }
     }

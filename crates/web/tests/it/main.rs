@@ -4,6 +4,7 @@
 mod access;
 mod admin;
 mod api;
+mod bluesky_sessions;
 mod browser;
 mod consultation;
 mod documents;
