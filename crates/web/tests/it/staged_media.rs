@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use rathaus_channels::staging::MediaStage;
 use rathaus_hub::media_stage::StoreMediaStage;
+use rathaus_hub::{Worker, WorkerOptions};
 use rathaus_store::now_ms;
 
 use crate::harness::start;
@@ -61,6 +62,21 @@ async fn a_staged_image_is_served_without_cookies_until_it_is_withdrawn_or_expir
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
+    // The worker's housekeeping deletes what expired.
+    let worker = Worker::new(
+        app.store.clone(),
+        app.registry.clone(),
+        WorkerOptions::default(),
+    );
+    assert!(worker.housekeeping(now_ms()).await.unwrap());
+    assert_eq!(
+        app.store
+            .purge_expired_staged_media(now_ms())
+            .await
+            .unwrap(),
+        0,
+        "already purged"
+    );
 
     for guess in ["geraten", "%2e%2e%2fetc", &"x".repeat(500)] {
         let res = app
