@@ -421,7 +421,16 @@ pub async fn publish(
             store
                 .set_publication(id, &p.channel, "published", Some(&url), None, now)
                 .await?;
-        } else if tenant.publishers.get(&p.channel).is_some() {
+        } else if tenant.publishers.get(&p.channel).is_some()
+            || !tenant
+                .settings
+                .publishing
+                .channels
+                .iter()
+                .any(|c| c.name == p.channel)
+        {
+            // A channel removed since the post was composed gets its job too: the job ends the
+            // publication with a note (publish_jobs::CHANNEL_REMOVED), so the post can finish.
             waiting += 1;
             crate::publish_jobs::enqueue(
                 store,

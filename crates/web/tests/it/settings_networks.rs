@@ -52,13 +52,8 @@ async fn editors(app: &App) -> (String, String) {
     )
 }
 
-/// Composes for `channels`, submits and approves; returns the post's id.
-async fn compose_and_approve(
-    app: &App,
-    e: &(String, String),
-    text: &str,
-    channels: &[&str],
-) -> i64 {
+/// Composes for `channels` and submits; returns the post's id.
+async fn compose_and_submit(app: &App, e: &(String, String), text: &str, channels: &[&str]) -> i64 {
     let (s, v) = send(
         app,
         &e.0,
@@ -78,6 +73,11 @@ async fn compose_and_approve(
     )
     .await;
     assert_eq!(s, 200, "{v}");
+    id
+}
+
+/// The second editor approves post `id` (due at once).
+async fn approve(app: &App, e: &(String, String), id: i64) {
     let (s, v) = send(
         app,
         &e.1,
@@ -87,6 +87,17 @@ async fn compose_and_approve(
     )
     .await;
     assert_eq!(s, 200, "{v}");
+}
+
+/// Composes for `channels`, submits and approves; returns the post's id.
+async fn compose_and_approve(
+    app: &App,
+    e: &(String, String),
+    text: &str,
+    channels: &[&str],
+) -> i64 {
+    let id = compose_and_submit(app, e, text, channels).await;
+    approve(app, e, id).await;
     id
 }
 
@@ -501,8 +512,10 @@ async fn a_queued_post_for_a_removed_channel_ends_with_a_note_and_the_others_go_
             .await;
         assert_eq!(res.status().as_u16(), 303);
     }
-    // Approved and queued, but no worker ran before the channel was removed.
+    // Approved and queued, but no worker ran before the channel was removed; and one still waiting
+    // for approval, approved after the removal.
     let id = compose_and_approve(&app, &e, "Bald entfernt.", &["erst", "zweit"]).await;
+    let later = compose_and_submit(&app, &e, "Später freigegeben.", &["erst", "zweit"]).await;
     let res = app
         .post_form(&cookie, "/admin/kanaele/netzwerk/erst/entfernen", &[])
         .await;
@@ -513,4 +526,25 @@ async fn a_queued_post_for_a_removed_channel_ends_with_a_note_and_the_others_go_
     let kept = settle(&app, &e, id, "zweit").await;
     assert_eq!(kept["status"], json!("published"), "{kept}");
     assert_eq!(fake.statuses().len(), 1);
+
+    approve(&app, &e, later).await;
+    let gone = settle(&app, &e, later, "erst").await;
+    assert_eq!(gone["status"], json!("failed"), "{gone}");
+    assert!(
+        gone["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("entfernt"),
+        "{gone}"
+    );
+    assert_eq!(
+        settle(&app, &e, later, "zweit").await["status"],
+        json!("published")
+    );
+    assert_eq!(fake.statuses().len(), 2);
+    // Both posts are finished (partly failed), none is left publishing.
+    for post in [id, later] {
+        let (_, v) = send(&app, &e.0, "GET", &format!("/api/v1/posts/{post}"), None).await;
+        assert_eq!(v["status"], json!("partly_failed"), "{v}");
+    }
 }
