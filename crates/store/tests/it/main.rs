@@ -8,6 +8,7 @@ mod conformance;
 mod keys;
 mod network_channels;
 mod posts;
+mod publication_retry;
 mod publications;
 mod response_times;
 mod security;
