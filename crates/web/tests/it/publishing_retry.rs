@@ -254,6 +254,15 @@ async fn the_post_page_offers_try_again_for_a_failed_channel_and_shows_it_pendin
         .unwrap()
         .is_some_and(|s| s.status == "failed"));
 
+    // An editor of another municipality finds no such post.
+    app.staff(app.b, "redaktion@beispieldorf.de", Role::Editor)
+        .await;
+    let elsewhere = app.login("redaktion@beispieldorf.de").await;
+    let res = app.post_form(&elsewhere, &action, &[]).await;
+    assert_eq!(res.status().as_u16(), 404);
+    let (s, _) = app.get_page(&elsewhere, &page_path).await;
+    assert_eq!(s, 404);
+
     let res = app.post_form(&cookie, &action, &[]).await;
     assert_eq!(res.status().as_u16(), 303);
     assert_eq!(
