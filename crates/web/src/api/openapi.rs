@@ -57,10 +57,11 @@ use super::{concerns, post_retry, posts, privacy, reports, staff, teams};
         (name = "staff", description = "Staff and their roles in this municipality (admin only); every change is audited"),
         (name = "reports", description = "Response-time reports: aggregates only (admin and viewer)"),
         (name = "publishing", description = "Posts with images, four-eyes approval and per-channel results (editor and admin). \
-                                             The town's own news page (channel `website`) publishes now; the network channels \
-                                             (Mastodon, Bluesky, Facebook page, Instagram, X, Telegram channel) are accepted by name \
-                                             but not connected yet: they stay `pending` with the error \
-                                             \"Kanal noch nicht angebunden / channel not yet connected\".")
+                                             The town's own news page (channel `website`) publishes at once; each configured network \
+                                             channel (Mastodon, Bluesky, Facebook page, Instagram, X, Telegram channel) gets a publishing \
+                                             job whose result (`published` with `url`, `failed` or `unknown` with `error`) shows per \
+                                             channel. A `failed` channel can be tried again (`…/channels/{channel}/retry`); an \
+                                             `unknown` one only after confirming it did not appear (`…/channels/{channel}/resend`).")
     )
 )]
 pub struct ApiDoc;
