@@ -3,6 +3,7 @@
 
 mod channels;
 mod form;
+mod network_form;
 mod networks;
 mod read;
 
