@@ -13,6 +13,7 @@ pub mod security;
 pub mod serve;
 pub mod staged_media;
 pub mod ui;
+pub mod webauthn;
 pub mod webhooks;
 
 use std::sync::Arc;

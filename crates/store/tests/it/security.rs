@@ -344,3 +344,107 @@ async fn pending_sessions_open_nothing_and_sessions_are_listed_and_ended() {
         );
     }
 }
+
+#[tokio::test]
+async fn passkeys_are_per_member_challenges_work_once_and_counters_only_grow() {
+    use rathaus_store::{ChallengePurpose, NewPasskey};
+    for t in backends::all().await {
+        let s = &t.store;
+        let (_, anna) = member(s, "anna@x.de", Role::Admin).await;
+        let (_, bob) = member(s, "bob@x.de", Role::Agent).await;
+
+        // A challenge works once, only for its purpose and the cookie it was bound to, until it expires.
+        s.issue_passkey_challenge(
+            b"c1",
+            ChallengePurpose::Register,
+            "sess",
+            Some(anna),
+            T0,
+            T0 + 5 * MIN,
+        )
+        .await
+        .unwrap();
+        for (purpose, binding, at) in [
+            (ChallengePurpose::SignIn, "sess", T0 + 1),
+            (ChallengePurpose::Register, "other", T0 + 1),
+            (ChallengePurpose::Register, "sess", T0 + 5 * MIN),
+        ] {
+            assert_eq!(
+                s.take_passkey_challenge(b"c1", purpose, binding, at)
+                    .await
+                    .unwrap(),
+                None,
+                "{}: {purpose:?} {binding} {at}",
+                t.name
+            );
+        }
+        assert_eq!(
+            s.take_passkey_challenge(b"c1", ChallengePurpose::Register, "sess", T0 + 1)
+                .await
+                .unwrap(),
+            Some(Some(anna))
+        );
+        assert_eq!(
+            s.take_passkey_challenge(b"c1", ChallengePurpose::Register, "sess", T0 + 2)
+                .await
+                .unwrap(),
+            None,
+            "{}: used up",
+            t.name
+        );
+
+        let new = |staff_id, credential_id: &'static [u8], name| NewPasskey {
+            staff_id,
+            credential_id,
+            user_handle: b"handle-anna",
+            public_key: b"cose",
+            sign_count: 3,
+            name,
+        };
+        assert_eq!(s.passkey_user_handle(anna).await.unwrap(), None);
+        let laptop = s
+            .add_passkey(&new(anna, b"cred-1", "Laptop"), T0)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            s.add_passkey(&new(bob, b"cred-1", "same id"), T0)
+                .await
+                .unwrap(),
+            None,
+            "{}: a credential id belongs to one member",
+            t.name
+        );
+        s.add_passkey(&new(anna, b"cred-2", "Handy"), T0 + 1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            s.passkey_user_handle(anna).await.unwrap().as_deref(),
+            Some(&b"handle-anna"[..])
+        );
+        let list = s.staff_passkeys(anna).await.unwrap();
+        assert_eq!(
+            list.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+            ["Laptop", "Handy"]
+        );
+        assert!(s.staff_passkeys(bob).await.unwrap().is_empty());
+
+        let stored = s.passkey_by_credential(b"cred-1").await.unwrap().unwrap();
+        assert_eq!(
+            (stored.id, stored.staff_id, stored.sign_count),
+            (laptop, anna, 3)
+        );
+        assert!(s.passkey_used(laptop, 3, 4, T0 + 10).await.unwrap());
+        assert!(
+            !s.passkey_used(laptop, 3, 5, T0 + 11).await.unwrap(),
+            "{}: the counter moved on meanwhile",
+            t.name
+        );
+        let list = s.staff_passkeys(anna).await.unwrap();
+        assert_eq!(list[0].last_used_at, Some(T0 + 10));
+        assert!(!s.remove_passkey(bob, laptop).await.unwrap(), "not bob's");
+        assert!(s.remove_passkey(anna, laptop).await.unwrap());
+        assert!(s.passkey_by_credential(b"cred-1").await.unwrap().is_none());
+    }
+}

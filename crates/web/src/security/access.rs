@@ -87,6 +87,13 @@ pub const RULES: &[Rule] = &[
     // The second sign-in step.
     rule("GET", "/login/mfa", SecondStep),
     rule("POST", "/login/mfa", SecondStep),
+    // Passkeys (WebAuthn) as the second step: the challenge is bound to the pending login's cookie.
+    rule("POST", "/login/mfa/passkey/challenge", SecondStep),
+    rule("POST", "/login/mfa/passkey", SecondStep),
+    // Passwordless sign-in with a passkey: the challenge is bound to a cookie of this browser; the
+    // signed assertion authenticates.
+    rule("POST", "/login/passkey/challenge", Public),
+    rule("POST", "/login/passkey", Public),
     // Single sign-on with the municipality's OpenID Connect provider. The start is a link (GET): it changes
     // nothing on the server, and a form's redirect to the provider would break `form-action 'self'`. The
     // sealed trip cookie, state, nonce and PKCE authenticate the return; the handler matches a
@@ -102,6 +109,11 @@ pub const RULES: &[Rule] = &[
         "/account/mfa/disable",
         Staff(SECOND_FACTOR_OPTIONAL),
     ),
+    // Passkeys: open before the second factor is set up, since a passkey can be that second factor.
+    rule("GET", "/account/passkeys", Account),
+    rule("POST", "/account/passkeys", Account),
+    rule("POST", "/account/passkeys/challenge", Account),
+    rule("POST", "/account/passkeys/{id}/remove", Account),
     rule("GET", "/account/sessions", Account),
     rule("POST", "/account/sessions/{reference}/end", Account),
     rule("POST", "/account/sessions/end-all", Account),
@@ -220,6 +232,7 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/static/app.css", Public),
     rule("GET", "/static/documents.css", Public),
     rule("GET", "/static/live.js", Public),
+    rule("GET", "/static/passkeys.js", Public),
     rule("GET", "/static/news.css", Public),
     rule("GET", "/healthz", Public),
     // Citizens' one-time access export (the token is the credential).

@@ -10,11 +10,13 @@ use crate::AppState;
 
 const APP_CSS: &str = include_str!("../../static/app.css");
 const LIVE_JS: &str = include_str!("../../static/live.js");
+const PASSKEYS_JS: &str = include_str!("../../static/passkeys.js");
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(app_css))
         .route("/static/live.js", get(live_js))
+        .route("/static/passkeys.js", get(passkeys_js))
         .route("/healthz", get(healthz))
 }
 
@@ -38,6 +40,18 @@ async fn live_js() -> Response {
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
         LIVE_JS,
+    )
+        .into_response()
+}
+
+/// Passkey registration and sign-in (`navigator.credentials` needs script; same origin for the CSP).
+async fn passkeys_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        PASSKEYS_JS,
     )
         .into_response()
 }

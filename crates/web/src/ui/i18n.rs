@@ -1,6 +1,7 @@
 //! Translations of every visible UI string: German first, English second, looked up by key.
 
 mod admin;
+mod passkeys;
 mod posts;
 mod privacy;
 mod schedule;
@@ -229,6 +230,7 @@ fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static 
         .iter()
         .chain(privacy::TABLE.iter())
         .chain(security::TABLE.iter())
+        .chain(passkeys::TABLE.iter())
         .chain(schedule::TABLE.iter())
         .chain(admin::TABLE.iter())
         .chain(sso::TABLE.iter())

@@ -180,7 +180,7 @@ pub async fn submit(
         tracing::error!(error = %e, "could not reset the failed-login counter");
     }
     let origin = Origin::new(attempt.audit_ip.clone(), &headers);
-    match state.store.totp_enabled(staff_id).await {
+    match has_second_factor(&state, staff_id).await {
         Ok(true) => {
             // Password right, second factor to come: a short-lived session that opens only the code form.
             let first = SignIn::new(FirstFactor::Password);
@@ -208,6 +208,15 @@ pub async fn submit(
         }
         Err(e) => view::internal_error(tr, &e),
     }
+}
+
+/// Whether the member has a second factor to ask for after the first: TOTP or a passkey.
+pub(super) async fn has_second_factor(
+    state: &AppState,
+    staff_id: i64,
+) -> rathaus_store::Result<bool> {
+    Ok(state.store.totp_enabled(staff_id).await?
+        || !state.store.staff_passkeys(staff_id).await?.is_empty())
 }
 
 /// Completes a sign-in: a fresh session id (never one the browser brought along) that records how it

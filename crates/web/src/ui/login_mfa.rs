@@ -26,6 +26,8 @@ struct CodeStepPage {
     chrome: Option<Chrome>,
     flash: Option<String>,
     error: Option<String>,
+    /// The member has a passkey: offer it instead of the code.
+    passkey: bool,
 }
 
 #[derive(Deserialize)]
@@ -60,18 +62,27 @@ pub async fn form(
 ) -> Response {
     let tr = q.tr();
     match pending(&state, &headers).await {
-        Ok(Some(_)) => view::render(
+        Ok(Some((_, login))) => view::render(
             StatusCode::OK,
             &CodeStepPage {
                 tr,
                 chrome: None,
                 flash: None,
                 error: None,
+                passkey: has_passkey(&state, login.staff_id).await,
             },
         ),
         Ok(None) => Redirect::to("/login").into_response(),
         Err(e) => view::internal_error(tr, &e),
     }
+}
+
+async fn has_passkey(state: &AppState, staff_id: i64) -> bool {
+    state
+        .store
+        .staff_passkeys(staff_id)
+        .await
+        .is_ok_and(|p| !p.is_empty())
 }
 
 /// Whether `code` is the app's current code (never one used before) or an unused recovery code.
@@ -142,6 +153,7 @@ pub async fn submit(
             chrome: None,
             flash: None,
             error: Some(tr.t("mfa.code_wrong").to_string()),
+            passkey: has_passkey(&state, login.staff_id).await,
         };
         return view::render(StatusCode::UNAUTHORIZED, &page);
     };

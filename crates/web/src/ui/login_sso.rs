@@ -397,7 +397,7 @@ async fn signed_in_as(
         )
         .await;
     };
-    let needs_code = match state.store.totp_enabled(staff_id).await {
+    let needs_code = match super::login::has_second_factor(state, staff_id).await {
         Ok(enabled) => enabled && !config.satisfies_mfa,
         Err(e) => return view::internal_error(tr, &e),
     };

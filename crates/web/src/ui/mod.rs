@@ -15,6 +15,7 @@ mod login_mfa;
 mod login_sso;
 pub(crate) mod media;
 mod mfa;
+mod passkeys;
 mod posts;
 pub(crate) mod privacy;
 pub(crate) mod promise;
@@ -61,6 +62,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(admin::router())
         .merge(settings::router())
         .merge(posts::router())
+        .merge(passkeys::router())
         // Pages carry personal data: never keep them in a shared or browser cache.
         .layer(
             tower_http::set_header::SetResponseHeaderLayer::if_not_present(

@@ -13,6 +13,7 @@ mod limits;
 mod login_throttle;
 mod mfa;
 mod news;
+mod passkeys;
 mod posts_browser;
 mod posts_ui;
 mod privacy;
