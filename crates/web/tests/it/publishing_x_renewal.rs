@@ -236,3 +236,54 @@ async fn a_refused_renewal_shows_on_the_post_that_the_x_connection_must_be_autho
         .unwrap();
     assert!(kept.is_empty());
 }
+
+/// Two worker processes (two registries over one database) find the token expired at the same
+/// moment: the database lease lets one renew, the other takes its new pair — X sees one renewal,
+/// so neither spends a refresh token the other already replaced.
+#[tokio::test]
+async fn two_workers_renew_the_expired_token_once_through_the_database_lease() {
+    let fake = FakeNetworks::start().await.unwrap();
+    let app = start(&fake).await;
+    let configs = [musterstadt(&fake)];
+    let registry = || {
+        RegistryHandle::build(
+            &app.store,
+            &configs,
+            reqwest::Client::new(),
+            now_ms(),
+            PUBLIC_URL,
+        )
+    };
+    let (one, two) = (registry().await.unwrap(), registry().await.unwrap());
+    let x = |r: &RegistryHandle| {
+        r.current()
+            .tenant(app.a)
+            .unwrap()
+            .publishers
+            .get("x")
+            .unwrap()
+            .publisher
+            .clone()
+    };
+    let (x1, x2) = (x(&one), x(&two));
+    fake.expire_x_access_token();
+    let post = |text: &str| rathaus_channels::publish::OutgoingPost {
+        idempotency_key: format!("key-{text}"),
+        text: text.into(),
+        language: "de".into(),
+        images: vec![],
+        first_attempt_at: now_ms(),
+    };
+    let (p1, p2) = (post("Erster Beitrag"), post("Zweiter Beitrag"));
+    let (r1, r2) = tokio::join!(x1.publish(&p1), x2.publish(&p2));
+    r1.unwrap();
+    r2.unwrap();
+    assert_eq!(fake.x_renewals(), 1);
+    assert_eq!(fake.tweets().len(), 2);
+    let kept = app
+        .store
+        .network_tokens(app.a, "x", "renewed_refresh_token")
+        .await
+        .unwrap();
+    assert_eq!(kept[0].1, "x-fake-refresh-token-1");
+}
