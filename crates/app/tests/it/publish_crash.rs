@@ -1,4 +1,4 @@
-//! A real `rathaus serve` process killed with SIGKILL after the platforms accepted a post but before it recorded their answers: after a restart every channel has the post once, with its link or an honest "unclear".
+//! A real `rathaus serve` process killed with SIGKILL after the platforms accepted posts but before it recorded their answers: after a restart every channel has its post once, with its link or an honest "unclear".
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -8,12 +8,13 @@ use std::time::Duration;
 use rathaus_channels::fake_mastodon::{
     FakeMastodonTelegram, MASTODON_TOKEN, TELEGRAM_CHANNEL, TELEGRAM_CHANNEL_TOKEN,
 };
-use rathaus_channels::fake_networks::{FakeNetworks, GRAPH_TOKEN, PAGE_ID};
+use rathaus_channels::fake_networks::{FakeNetworks, GRAPH_TOKEN, IG_USER_ID, PAGE_ID};
 use rathaus_hub::publish_jobs::OUTCOME_UNCLEAR;
 use serde_json::{json, Value};
 use tokio::io::AsyncBufReadExt as _;
 
 use crate::harness::{databases, Db};
+use crate::staged_media_split::{free_port, PNG_HEX};
 
 /// The lease the test configures: a restarted worker takes the dead one's jobs over after it.
 const LEASE_SECONDS: u64 = 5;
@@ -25,13 +26,15 @@ pub(crate) fn rathaus() -> std::process::Command {
     c
 }
 
-/// Musterstadt with a Mastodon account and a Telegram channel (one fake), a Facebook page (the
-/// Graph fake), no four-eyes rule and a short worker lease.
+/// Musterstadt with a Mastodon account and a Telegram channel (one fake), a Facebook page and an
+/// Instagram account (the Graph fake), no four-eyes rule and a short worker lease. A fixed port, so
+/// the restarted server has the public URL Instagram fetches staged images from.
 fn write_config(
     dir: &Path,
     db: &Db,
     mastodon_telegram: &FakeMastodonTelegram,
     graph: &FakeNetworks,
+    port: u16,
 ) -> PathBuf {
     let database = match db {
         Db::Sqlite => String::new(),
@@ -39,7 +42,8 @@ fn write_config(
     };
     let m = mastodon_telegram.base_url();
     let toml = format!(
-        r#"listen = "127.0.0.1:0"
+        r#"listen = "127.0.0.1:{port}"
+public_url = "http://127.0.0.1:{port}"
 data_dir = "{data}"
 {database}
 [worker]
@@ -61,6 +65,12 @@ timeout_secs = 120
 [[municipality.facebook_page]]
 name = "facebook"
 page_id = "{PAGE_ID}"
+access_token = "{GRAPH_TOKEN}"
+api_base = "{graph}"
+
+[[municipality.instagram]]
+name = "instagram"
+user_id = "{IG_USER_ID}"
 access_token = "{GRAPH_TOKEN}"
 api_base = "{graph}"
 
@@ -192,6 +202,24 @@ pub(crate) fn channel<'a>(post: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no channel {name} in {post}"))
 }
 
+/// The post once no channel is pending or in flight any more.
+async fn settle(http: &reqwest::Client, s: &Serve, token: &str, id: i64) -> Value {
+    let path = format!("/api/v1/posts/{id}");
+    for _ in 0..(LEASE_SECONDS * 10 + 300) {
+        let (_, p) = api(http, s, token, reqwest::Method::GET, &path, None).await;
+        let open = p["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["status"] == json!("pending") || c["status"] == json!("sending"));
+        if !open {
+            return p;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("post {id}: publications did not settle after the restart");
+}
+
 pub(crate) async fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
     for _ in 0..600 {
         if check() {
@@ -213,7 +241,7 @@ async fn killed_and_restarted(db: &Db) {
     let mastodon_telegram = FakeMastodonTelegram::start().await.unwrap();
     let graph = FakeNetworks::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write_config(dir.path(), db, &mastodon_telegram, &graph);
+    let cfg = write_config(dir.path(), db, &mastodon_telegram, &graph, free_port());
     let token = api_token(&cfg);
     let http = reqwest::Client::new();
 
@@ -221,6 +249,7 @@ async fn killed_and_restarted(db: &Db) {
     mastodon_telegram.withhold_next_answer("/api/v1/statuses");
     mastodon_telegram.withhold_next_answer("/sendMessage");
     graph.withhold_next_answer("POST", "/feed");
+    graph.withhold_next_answer("POST", "/media_publish");
 
     let mut first = serve(&cfg).await;
     let text = "Stadtfest am Samstag: Die Marktstraße ist von 8 bis 20 Uhr gesperrt.";
@@ -236,17 +265,49 @@ async fn killed_and_restarted(db: &Db) {
     .await;
     assert_eq!(s, 201, "{v}");
     let id = v["id"].as_i64().unwrap();
-    for step in ["submit", "approve"] {
-        let path = format!("/api/v1/posts/{id}/{step}");
-        let (s, v) = api(&http, &first, &token, reqwest::Method::POST, &path, None).await;
-        assert_eq!(s, 200, "{step}: {v}");
+    // Instagram needs an image: a post of its own (the others would send it as a photo).
+    let res = http
+        .post(format!(
+            "{}/api/v1/media?alt=Plakat%20des%20Stadtfests",
+            first.url
+        ))
+        .bearer_auth(&token)
+        .header("content-type", "image/png")
+        .body(hex::decode(PNG_HEX).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let media: Value = res.json().await.unwrap();
+    let caption = "Das Plakat zum Stadtfest am Samstag.";
+    let (s, v) = api(
+        &http,
+        &first,
+        &token,
+        reqwest::Method::POST,
+        "/api/v1/posts",
+        Some(
+            json!({"text": caption, "language": "de", "media": [media["id"]],
+                    "channels": ["instagram"]}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let ig_id = v["id"].as_i64().unwrap();
+    for post in [id, ig_id] {
+        for step in ["submit", "approve"] {
+            let path = format!("/api/v1/posts/{post}/{step}");
+            let (s, v) = api(&http, &first, &token, reqwest::Method::POST, &path, None).await;
+            assert_eq!(s, 200, "{step}: {v}");
+        }
     }
 
-    // All three platforms have the post; their answers are held back …
-    wait_for("the platforms to accept the post", || {
+    // All four platforms have the posts; their answers are held back …
+    wait_for("the platforms to accept the posts", || {
         mastodon_telegram.statuses().len() == 1
             && mastodon_telegram.messages().len() == 1
             && graph.page_posts().len() == 1
+            && graph.instagram_media().len() == 1
     })
     .await;
     // … and the process dies before it records anything (SIGKILL: no code of it runs any more).
@@ -271,29 +332,19 @@ async fn killed_and_restarted(db: &Db) {
             ("mastodon", "sending")
         ]
     );
+    let ig_state = store.publication_states(ig_id).await.unwrap();
+    assert!(
+        ig_state
+            .iter()
+            .any(|p| p.channel == "instagram" && p.status == "sending"),
+        "{ig_state:?}"
+    );
     store.close().await;
 
     let second = serve(&cfg).await;
-    let path = format!("/api/v1/posts/{id}");
     // Once the dead process's leases ran out, the restarted worker resolves every attempt.
-    let mut settled = Value::Null;
-    for _ in 0..(LEASE_SECONDS * 10 + 300) {
-        let (_, p) = api(&http, &second, &token, reqwest::Method::GET, &path, None).await;
-        let open = p["channels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["status"] == json!("pending") || c["status"] == json!("sending"));
-        if !open {
-            settled = p;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        !settled.is_null(),
-        "publications did not settle after the restart"
-    );
+    let settled = settle(&http, &second, &token, id).await;
+    let settled_ig = settle(&http, &second, &token, ig_id).await;
 
     // Mastodon: the same Idempotency-Key again, answered with the status made before.
     let statuses = mastodon_telegram.statuses();
@@ -348,6 +399,19 @@ async fn killed_and_restarted(db: &Db) {
         .filter(|r| r.path.ends_with("/sendMessage"))
         .count();
     assert_eq!(sends, 1, "never sent to the channel a second time");
+
+    // Instagram: no key either; found among the account's media by its caption, not published again.
+    let ig_media = graph.instagram_media();
+    assert_eq!(ig_media.len(), 1, "Instagram has the post once");
+    let publishes = graph
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/media_publish"))
+        .count();
+    assert_eq!(publishes, 1, "media_publish never called a second time");
+    let ig = channel(&settled_ig, "instagram");
+    assert_eq!(ig["status"], json!("published"), "{settled_ig}");
+    assert_eq!(ig["url"], ig_media[0]["permalink"]);
 
     let mut second = second;
     second.child.start_kill().unwrap();

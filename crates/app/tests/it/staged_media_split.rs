@@ -11,9 +11,9 @@ use crate::harness::{databases, Db};
 use crate::publish_crash::{api, api_token, channel, rathaus, serve_with, wait_for, Serve};
 
 /// A 16×16 PNG (an upload is re-encoded; Instagram gets a JPEG).
-const PNG_HEX: &str = "89504e470d0a1a0a0000000d4948445200000010000000100802000000909168360000004f4944415478da95c2211645000044d1b712d17949144551144551147f14456b9a65fd35cc3d970c56c968954c56c96c952c56c96a956c56c96e951c56c969955c56c96d95fcac92c72a79ad92cfea1f84c74a10c1ddb4100000000049454e44ae426082";
+pub(crate) const PNG_HEX: &str = "89504e470d0a1a0a0000000d4948445200000010000000100802000000909168360000004f4944415478da95c2211645000044d1b712d17949144551144551147f14456b9a65fd35cc3d970c56c968954c56c96c952c56c96a956c56c96e951c56c969955c56c96d95fcac92c72a79ad92cfea1f84c74a10c1ddb4100000000049454e44ae426082";
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
