@@ -213,19 +213,26 @@ pub fn ui_network(
 ) -> Result<NetworkConfig, String> {
     let kind = PublishKind::parse(&record.kind)
         .ok_or_else(|| format!("unknown network '{}'", record.kind))?;
-    let fields: std::collections::BTreeMap<String, String> =
+    let mut fields: std::collections::BTreeMap<String, String> =
         serde_json::from_str(&record.fields_json).map_err(|e| format!("fields: {e}"))?;
-    let secret_name = network_check::secret_field(kind);
-    let secret = secrets
-        .iter()
-        .find(|s| {
-            s.municipality_id == record.municipality_id
-                && s.channel_name == record.name
-                && s.name == secret_name
-        })
-        .map(|s| s.value.as_str())
-        .unwrap_or_default();
-    network_check::from_fields(kind, &record.name, &fields, secret).map_err(|errors| {
+    let stored = |name: &str| {
+        secrets
+            .iter()
+            .find(|s| {
+                s.municipality_id == record.municipality_id
+                    && s.channel_name == record.name
+                    && s.name == name
+            })
+            .map(|s| s.value.clone())
+    };
+    // Further secrets (X renewal) are read with the fields.
+    for name in network_check::extra_secret_fields(kind) {
+        if let Some(value) = stored(name) {
+            fields.insert((*name).to_string(), value);
+        }
+    }
+    let secret = stored(network_check::secret_field(kind)).unwrap_or_default();
+    network_check::from_fields(kind, &record.name, &fields, &secret).map_err(|errors| {
         let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
         errors.join("; ")
     })

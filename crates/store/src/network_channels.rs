@@ -33,8 +33,9 @@ pub struct NetworkChannelInput<'a> {
     pub kind: &'a str,
     pub fields_json: &'a str,
     pub profile_url: Option<&'a str>,
-    /// The secret's name ("access_token", …) and value; `None` keeps the stored one (changes only).
-    pub secret: Option<(&'a str, &'a str)>,
+    /// Secrets by name ("access_token", "refresh_token", …) and value; a secret not listed keeps its
+    /// stored value on a change.
+    pub secrets: Vec<(&'a str, &'a str)>,
 }
 
 impl std::fmt::Debug for NetworkChannelInput<'_> {
@@ -71,10 +72,14 @@ impl Store {
         changed_by: &str,
         now: i64,
     ) -> Result<bool> {
-        let sealed = c.secret.map(|(name, value)| {
-            let ctx = network_secret_context(c.municipality_id, c.name, name);
-            (name, self.secrets_key().seal_str(value, &ctx))
-        });
+        let sealed: Vec<(&str, Vec<u8>)> = c
+            .secrets
+            .iter()
+            .map(|(name, value)| {
+                let ctx = network_secret_context(c.municipality_id, c.name, name);
+                (*name, self.secrets_key().seal_str(value, &ctx))
+            })
+            .collect();
         let added = write_tx!(self, |tx| {
             let n = sqlx::query(
                 "INSERT INTO network_channels (municipality_id, name, kind, fields_json, profile_url, \
@@ -100,7 +105,7 @@ impl Store {
                 .bind(c.name)
                 .execute(&mut *tx)
                 .await?;
-                if let Some((name, sealed)) = &sealed {
+                for (name, sealed) in &sealed {
                     sqlx::query(UPSERT_SECRET)
                         .bind(c.municipality_id)
                         .bind(c.name)
@@ -127,10 +132,14 @@ impl Store {
         changed_by: &str,
         now: i64,
     ) -> Result<bool> {
-        let sealed = c.secret.map(|(name, value)| {
-            let ctx = network_secret_context(c.municipality_id, c.name, name);
-            (name, self.secrets_key().seal_str(value, &ctx))
-        });
+        let sealed: Vec<(&str, Vec<u8>)> = c
+            .secrets
+            .iter()
+            .map(|(name, value)| {
+                let ctx = network_secret_context(c.municipality_id, c.name, name);
+                (*name, self.secrets_key().seal_str(value, &ctx))
+            })
+            .collect();
         let changed = write_tx!(self, |tx| {
             let n = sqlx::query(
                 "UPDATE network_channels SET fields_json = $1, profile_url = $2, changed_by = $3, \
@@ -147,7 +156,7 @@ impl Store {
             .await?
             .rows_affected();
             if n > 0 {
-                if let Some((name, sealed)) = &sealed {
+                for (name, sealed) in &sealed {
                     sqlx::query(UPSERT_SECRET)
                         .bind(c.municipality_id)
                         .bind(c.name)

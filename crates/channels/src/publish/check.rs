@@ -41,6 +41,8 @@ pub enum Problem {
     BadVersion,
     /// A page or user id that is not a number.
     NotNumeric,
+    /// X renewal settings that do not fit together ([`crate::x::check_renewal`]).
+    RenewalIncomplete,
 }
 
 impl std::fmt::Display for Problem {
@@ -56,6 +58,9 @@ impl std::fmt::Display for Problem {
             Problem::BadChat => "must be the channel's @name or its numeric chat id (-100…)",
             Problem::BadVersion => "must be a Graph API version like v23.0",
             Problem::NotNumeric => "must be the numeric id",
+            Problem::RenewalIncomplete => {
+                "refresh_token and client_id go together (client_secret needs client_id too)"
+            }
         })
     }
 }
@@ -93,12 +98,35 @@ pub enum FieldType {
 pub struct Field {
     pub key: &'static str,
     pub kind: FieldType,
-    /// The value when the field is left out; `None`: the field is required.
+    /// The value when the field is left out; `None`: the field is required unless `optional`.
     pub default: Option<&'static str>,
+    /// May be left out without a default (e.g. X's `client_id`).
+    pub optional: bool,
+}
+
+impl Field {
+    /// Must be given: no default, not optional.
+    pub fn required(&self) -> bool {
+        self.default.is_none() && !self.optional
+    }
 }
 
 const fn field(key: &'static str, kind: FieldType, default: Option<&'static str>) -> Field {
-    Field { key, kind, default }
+    Field {
+        key,
+        kind,
+        default,
+        optional: false,
+    }
+}
+
+const fn optional(key: &'static str, kind: FieldType) -> Field {
+    Field {
+        key,
+        kind,
+        default: None,
+        optional: true,
+    }
 }
 
 /// The non-secret fields of a network, in the order a form shows them.
@@ -119,7 +147,10 @@ pub fn fields(kind: PublishKind) -> &'static [Field] {
         field("api_base", WebAddress, Some(DEFAULT_GRAPH_BASE)),
         field("api_version", GraphVersion, Some(DEFAULT_GRAPH_VERSION)),
     ];
-    const X: &[Field] = &[field("api_base", WebAddress, Some(DEFAULT_X_BASE))];
+    const X: &[Field] = &[
+        field("api_base", WebAddress, Some(DEFAULT_X_BASE)),
+        optional("client_id", Handle),
+    ];
     const TELEGRAM: &[Field] = &[
         field("chat", Chat, None),
         field(
@@ -151,14 +182,25 @@ pub fn secret_field(kind: PublishKind) -> &'static str {
     }
 }
 
-/// The values of [`fields`] of a configured channel, in their order.
+/// Optional further secrets of a network, read from the form's values like its fields: X's
+/// `refresh_token` and `client_secret` (renewal of the user token).
+pub fn extra_secret_fields(kind: PublishKind) -> &'static [&'static str] {
+    match kind {
+        PublishKind::X => &["refresh_token", "client_secret"],
+        _ => &[],
+    }
+}
+
+/// The values of [`fields`] of a configured channel, in their order (an optional field left out is
+/// empty).
 pub fn field_values(network: &NetworkConfig) -> Vec<(&'static str, String)> {
+    let no_value = String::new();
     let values: Vec<&String> = match network {
         NetworkConfig::Mastodon(c) => vec![&c.instance],
         NetworkConfig::Bluesky(c) => vec![&c.pds, &c.handle],
         NetworkConfig::FacebookPage(c) => vec![&c.page_id, &c.api_base, &c.api_version],
         NetworkConfig::Instagram(c) => vec![&c.user_id, &c.api_base, &c.api_version],
-        NetworkConfig::X(c) => vec![&c.api_base],
+        NetworkConfig::X(c) => vec![&c.api_base, c.client_id.as_ref().unwrap_or(&no_value)],
         NetworkConfig::TelegramChannel(c) => vec![&c.chat, &c.api_base],
     };
     fields(network.kind())
@@ -297,6 +339,9 @@ pub fn check(network: &NetworkConfig) -> Result<(), FieldError> {
     check_name(&network.name()).map_err(at("name"))?;
     let spec = fields(network.kind());
     for (f, (_, value)) in spec.iter().zip(field_values(network)) {
+        if f.optional && value.is_empty() {
+            continue;
+        }
         check_field(f.kind, &value).map_err(at(f.key))?;
     }
     check_secret(secret_value(network)).map_err(at(secret_field(network.kind())))
@@ -322,7 +367,7 @@ pub fn from_fields(
     for f in fields(kind) {
         let value = values.get(f.key).map(|v| v.trim()).unwrap_or_default();
         if value.is_empty() {
-            if f.default.is_none() {
+            if f.required() {
                 refuse(f.key, Problem::Missing);
             }
             continue;
@@ -337,6 +382,18 @@ pub fn from_fields(
     let secret_key = secret_field(kind);
     if let Err(p) = check_secret(secret) {
         refuse(secret_key, p);
+    }
+    for key in extra_secret_fields(kind) {
+        let value = values.get(*key).map(|v| v.trim()).unwrap_or_default();
+        if value.is_empty() {
+            continue;
+        }
+        match check_secret(value) {
+            Ok(()) => {
+                table.insert((*key).into(), value.into());
+            }
+            Err(p) => refuse(key, p),
+        }
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -362,6 +419,15 @@ pub fn from_fields(
         }]
     })?;
     check(&network).map_err(|e| vec![e])?;
+    // The configuration file checks the same with the same function (after `check`).
+    if let NetworkConfig::X(x) = &network {
+        crate::x::check_renewal(x).map_err(|_| {
+            vec![FieldError {
+                field: "client_id",
+                problem: Problem::RenewalIncomplete,
+            }]
+        })?;
+    }
     Ok(network)
 }
 
@@ -389,7 +455,7 @@ mod tests {
         for kind in PublishKind::ALL {
             let given: Vec<(&str, &str)> = fields(kind)
                 .iter()
-                .filter(|f| f.default.is_none())
+                .filter(|f| f.required())
                 .map(|f| (f.key, required(f)))
                 .collect();
             let n = from_fields(kind, "kanal", &values(&given), "geheim-1234").unwrap();
@@ -397,7 +463,12 @@ mod tests {
             assert_eq!(secret_value(&n), "geheim-1234");
             for (f, (key, value)) in fields(kind).iter().zip(field_values(&n)) {
                 assert_eq!(f.key, key);
-                assert_eq!(value, f.default.unwrap_or(required(f)), "{kind:?} {key}");
+                let expected = match f.default {
+                    Some(d) => d,
+                    None if f.optional => "",
+                    None => required(f),
+                };
+                assert_eq!(value, expected, "{kind:?} {key}");
             }
         }
     }
@@ -440,6 +511,34 @@ mod tests {
         let e = from_fields(PublishKind::X, "mein kanal", &values(&[]), "t").unwrap_err()[0];
         assert_eq!(e.problem, Problem::BadName);
         assert!(!e.to_string().is_empty());
+        // X renewal: the refresh token and the client id go together (crate::x::check_renewal).
+        let e = err(PublishKind::X, &[("refresh_token", "r-1")], "t");
+        assert_eq!(
+            (e.field, e.problem),
+            ("client_id", Problem::RenewalIncomplete)
+        );
+        let x = from_fields(
+            PublishKind::X,
+            "x",
+            &values(&[
+                ("refresh_token", "r-1"),
+                ("client_id", "app"),
+                ("client_secret", "s-2"),
+            ]),
+            "t",
+        )
+        .unwrap();
+        match x {
+            NetworkConfig::X(x) => assert_eq!(
+                (
+                    x.refresh_token.as_deref(),
+                    x.client_id.as_deref(),
+                    x.client_secret.as_deref()
+                ),
+                (Some("r-1"), Some("app"), Some("s-2"))
+            ),
+            _ => unreachable!(),
+        }
         // Every refusal at once, in the order of the form.
         let all = from_fields(
             PublishKind::TelegramChannel,

@@ -23,7 +23,7 @@ fn mastodon<'a>(
         kind: "mastodon",
         fields_json: fields,
         profile_url: Some("https://bawü.social/@musterstadt"),
-        secret: secret.map(|s| ("access_token", s)),
+        secrets: secret.map(|s| ("access_token", s)).into_iter().collect(),
     }
 }
 
@@ -236,6 +236,36 @@ async fn network_channels_are_added_once_changed_and_removed_with_their_sealed_s
             Some("dorf-2222")
         );
         assert_eq!(s.settings_version().await.unwrap(), v0 + 5, "{}", b.name);
+        // Several secrets (X: access and refresh token) are stored and removed together.
+        let x = NetworkChannelInput {
+            municipality_id: m,
+            name: "x-konto",
+            kind: "x",
+            fields_json: r#"{"api_base":"https://api.x.com","client_id":"app"}"#,
+            profile_url: None,
+            secrets: vec![("access_token", "x-1111"), ("refresh_token", "r-2222")],
+        };
+        assert!(s.add_network_channel(&x, "staff:1 a@x", T0).await.unwrap());
+        let names = |all: Vec<rathaus_store::NetworkSecret>| {
+            let mut n: Vec<(String, String)> = all
+                .into_iter()
+                .filter(|s| s.channel_name == "x-konto")
+                .map(|s| (s.name, s.value))
+                .collect();
+            n.sort();
+            n
+        };
+        assert_eq!(
+            names(s.network_secrets().await.unwrap()),
+            vec![
+                ("access_token".to_string(), "x-1111".to_string()),
+                ("refresh_token".to_string(), "r-2222".to_string())
+            ],
+            "{}",
+            b.name
+        );
+        assert!(s.remove_network_channel(m, "x-konto").await.unwrap());
+        assert!(names(s.network_secrets().await.unwrap()).is_empty());
         let kept = s.publications(post).await.unwrap();
         assert_eq!(kept.len(), 1, "{}", b.name);
         assert_eq!(

@@ -431,6 +431,47 @@ async fn invalid_channel_input_is_refused_next_to_its_field_and_nothing_is_saved
         .unwrap()
         .contains("Diesen Namen trägt schon"));
     assert_eq!(app.store.network_channels().await.unwrap().len(), 1);
+
+    // X: a refresh token needs the app's client id (the file's check_renewal); together they are
+    // stored sealed and reach the channel.
+    let x = [
+        ("name", "x-konto"),
+        ("access_token", "x-1111"),
+        ("refresh_token", "r-2222"),
+    ];
+    let res = app.post_form(&cookie, "/admin/kanaele/neu/x", &x).await;
+    assert_eq!(res.status().as_u16(), 422);
+    let html = res.text().await.unwrap();
+    let at = html.find("id=\"e-client_id\"").expect("error at client_id");
+    assert!(html[at..].contains("gehören zusammen"), "{html}");
+    let mut with_id = x.to_vec();
+    with_id.push(("client_id", "app-id"));
+    let res = app
+        .post_form(&cookie, "/admin/kanaele/neu/x", &with_id)
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let mut names: Vec<String> = app
+        .store
+        .network_secrets()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.channel_name == "x-konto")
+        .map(|s| s.name)
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["access_token", "refresh_token"]);
+    let cfg = app.registry.effective_config("musterstadt").unwrap();
+    let renewal = cfg.networks.iter().find_map(|n| match n {
+        rathaus_channels::publish::NetworkConfig::X(x) => {
+            Some((x.refresh_token.clone(), x.client_id.clone()))
+        }
+        _ => None,
+    });
+    assert_eq!(
+        renewal,
+        Some((Some("r-2222".to_string()), Some("app-id".to_string())))
+    );
     // An unknown network is not a form.
     assert_eq!(
         app.get_page(&cookie, "/admin/kanaele/neu/myspace").await.0,

@@ -49,6 +49,21 @@ fn field_label(lang: Lang, key: &str) -> &'static str {
             "Public profile (link in the channel directory, optional)",
         ),
         "access_token" => pick(lang, "Zugriffstoken (access token)", "Access token"),
+        "client_id" => pick(
+            lang,
+            "Client-ID der App (freiwillig, für die automatische Erneuerung des Tokens)",
+            "The app's client ID (optional, to renew the token automatically)",
+        ),
+        "refresh_token" => pick(
+            lang,
+            "Refresh-Token (freiwillig, für die automatische Erneuerung)",
+            "Refresh token (optional, for the automatic renewal)",
+        ),
+        "client_secret" => pick(
+            lang,
+            "Client-Secret (freiwillig, nur bei vertraulichem Client)",
+            "Client secret (optional, only for a confidential client)",
+        ),
         "app_password" => pick(lang, "App-Passwort", "App password"),
         "bot_token" => pick(lang, "Bot-Token", "Bot token"),
         _ => pick(lang, "Feld", "Field"),
@@ -120,18 +135,24 @@ pub fn problem_text(lang: Lang, problem: Problem) -> String {
             "Bitte die numerische ID angeben.",
             "Please give the numeric id.",
         ),
+        Problem::RenewalIncomplete => pick(
+            lang,
+            "Refresh-Token und Client-ID gehören zusammen; ein Client-Secret braucht ebenfalls die Client-ID.",
+            "Refresh token and client ID go together; a client secret needs the client ID too.",
+        ),
     }
     .into()
 }
 
-/// The form's fields for a network: name (new channels only), its fields, profile, secret.
+/// The form's fields for a network: name (new channels only), its fields, profile, secrets (each
+/// stored one shown only as its last four characters).
 pub(super) fn form_fields(
     lang: Lang,
     kind: PublishKind,
     is_new: bool,
     values: &BTreeMap<String, String>,
     errors: &HashMap<&'static str, String>,
-    secret_state: Option<String>,
+    stored_secrets: &BTreeMap<String, String>,
 ) -> Vec<FormField> {
     let value = |key: &str| values.get(key).cloned().unwrap_or_default();
     let mut out = Vec::new();
@@ -168,7 +189,7 @@ pub(super) fn form_fields(
                 .unwrap_or_default(),
             hint,
             error: errors.get(f.key).cloned(),
-            required: true,
+            required: f.required(),
         });
     }
     out.push(FormField {
@@ -180,24 +201,28 @@ pub(super) fn form_fields(
         error: errors.get("profile_url").cloned(),
         required: false,
     });
-    let secret = check::secret_field(kind);
-    out.push(FormField {
-        name: secret,
-        label: field_label(lang, secret),
-        input: "password",
-        value: String::new(),
-        hint: Some(match secret_state {
-            Some(s) => s,
-            None => pick(
-                lang,
-                "Wird verschlüsselt gespeichert und nie wieder angezeigt, nur seine letzten vier Zeichen.",
-                "Stored encrypted and never shown again, only its last four characters.",
-            )
-            .into(),
-        }),
-        error: errors.get(secret).cloned(),
-        required: is_new,
-    });
+    let main = check::secret_field(kind);
+    for secret in std::iter::once(main).chain(check::extra_secret_fields(kind).iter().copied()) {
+        out.push(FormField {
+            name: secret,
+            label: field_label(lang, secret),
+            input: "password",
+            value: String::new(),
+            hint: Some(
+                match secret_state(lang, stored_secrets.get(secret).map(String::as_str)) {
+                    Some(s) => s,
+                    None => pick(
+                        lang,
+                        "Wird verschlüsselt gespeichert und nie wieder angezeigt, nur seine letzten vier Zeichen.",
+                        "Stored encrypted and never shown again, only its last four characters.",
+                    )
+                    .into(),
+                },
+            ),
+            error: errors.get(secret).cloned(),
+            required: is_new && secret == main,
+        });
+    }
     out
 }
 

@@ -16,9 +16,7 @@ use rathaus_domain::publishing::PublishKind;
 use rathaus_hub::settings::channel_names;
 use rathaus_store::{now_ms, NetworkChannelInput, NetworkChannelRecord, StoreError};
 
-use super::network_form::{
-    checked, form_fields, kind_label, problem_text, secret_state, FormField,
-};
+use super::network_form::{checked, form_fields, kind_label, problem_text, FormField};
 use super::{pick, CHANNEL_ADDED, CHANNEL_CHANGED, CHANNEL_REMOVED};
 use crate::ui::admin::require_admin;
 use crate::ui::audit::record_change;
@@ -164,7 +162,7 @@ async fn render_form(
     kind: PublishKind,
     existing: Option<&NetworkChannelRecord>,
     submitted: Option<Submitted<'_>>,
-    secret_state: Option<String>,
+    stored_secrets: &BTreeMap<String, String>,
 ) -> Response {
     let lang = tr.lang;
     let stored: BTreeMap<String, String> = match existing {
@@ -227,7 +225,7 @@ async fn render_form(
             existing.is_none(),
             values,
             &errors,
-            secret_state,
+            stored_secrets,
         ),
         save_label: pick(lang, "Speichern", "Save"),
         remove_action,
@@ -259,7 +257,7 @@ pub async fn new_form(
     let Some(kind) = kind_of(&kind) else {
         return view::not_found(tr, Some(session.chrome(&state, PATH).await));
     };
-    render_form(&state, &session, tr, kind, None, None, None).await
+    render_form(&state, &session, tr, kind, None, None, &BTreeMap::new()).await
 }
 
 /// `POST /admin/kanaele/neu/{kind}`: checks like the configuration file, refuses a name any channel of
@@ -323,7 +321,7 @@ pub async fn add(
                 kind,
                 None,
                 Some(refused(errors)),
-                None,
+                &BTreeMap::new(),
             )
             .await
         }
@@ -336,7 +334,7 @@ pub async fn add(
         kind: kind.as_str(),
         fields_json: &json,
         profile_url: profile.as_deref(),
-        secret: Some((secret_key, secret)),
+        secrets: entered_secrets(kind, &values),
     };
     match state
         .store
@@ -354,7 +352,7 @@ pub async fn add(
                 kind,
                 None,
                 Some(refused(errors)),
-                None,
+                &BTreeMap::new(),
             )
             .await;
         }
@@ -388,23 +386,37 @@ async fn find(
         .and_then(|r| PublishKind::parse(&r.kind).map(|k| (r, k))))
 }
 
-/// The stored secret of a channel added in the admin UI, if any.
-async fn stored_secret(
+/// The stored secrets of a channel added in the admin UI, by name.
+async fn stored_secrets(
     state: &AppState,
     municipality_id: i64,
     name: &str,
-    kind: PublishKind,
-) -> Result<Option<String>, StoreError> {
-    let secret_key = check::secret_field(kind);
+) -> Result<BTreeMap<String, String>, StoreError> {
     Ok(state
         .store
         .network_secrets()
         .await?
         .into_iter()
-        .find(|s| {
-            s.municipality_id == municipality_id && s.channel_name == name && s.name == secret_key
+        .filter(|s| s.municipality_id == municipality_id && s.channel_name == name)
+        .map(|s| (s.name, s.value))
+        .collect())
+}
+
+/// The secrets entered in the form (main and further ones), trimmed; empty fields are left out.
+fn entered_secrets(
+    kind: PublishKind,
+    values: &BTreeMap<String, String>,
+) -> Vec<(&'static str, &str)> {
+    std::iter::once(check::secret_field(kind))
+        .chain(check::extra_secret_fields(kind).iter().copied())
+        .filter_map(|key| {
+            values
+                .get(key)
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+                .map(|v| (key, v))
         })
-        .map(|s| s.value))
+        .collect()
 }
 
 /// `GET /admin/kanaele/netzwerk/{name}`
@@ -423,21 +435,11 @@ pub async fn edit_form(
         Ok(None) => return view::not_found(tr, Some(session.chrome(&state, PATH).await)),
         Err(e) => return view::internal_error(tr, &e),
     };
-    let secret = match stored_secret(&state, municipality_id, &name, kind).await {
+    let secrets = match stored_secrets(&state, municipality_id, &name).await {
         Ok(s) => s,
         Err(e) => return view::internal_error(tr, &e),
     };
-    let lang = tr.lang;
-    render_form(
-        &state,
-        &session,
-        tr,
-        kind,
-        Some(&record),
-        None,
-        secret_state(lang, secret.as_deref()),
-    )
-    .await
+    render_form(&state, &session, tr, kind, Some(&record), None, &secrets).await
 }
 
 /// `POST /admin/kanaele/netzwerk/{name}`: the channel's fields, profile and (when given) secret.
@@ -458,18 +460,29 @@ pub async fn change(
         Ok(None) => return view::not_found(tr, Some(session.chrome(&state, PATH).await)),
         Err(e) => return view::internal_error(tr, &e),
     };
-    let stored = match stored_secret(&state, municipality_id, &name, kind).await {
+    let stored = match stored_secrets(&state, municipality_id, &name).await {
         Ok(s) => s,
         Err(e) => return view::internal_error(tr, &e),
     };
     let values: BTreeMap<String, String> = fields.into_iter().collect();
     let secret_key = check::secret_field(kind);
-    let entered = values
-        .get(secret_key)
-        .map(|v| v.trim())
-        .filter(|v| !v.is_empty());
-    let secret = entered.or(stored.as_deref()).unwrap_or_default();
-    let (json, profile) = match checked(lang, kind, &name, &values, secret) {
+    let entered = entered_secrets(kind, &values);
+    // A secret field left empty keeps the stored secret; the channel is checked as it would be.
+    let mut with_stored = values.clone();
+    for key in check::extra_secret_fields(kind) {
+        if !entered.iter().any(|(k, _)| k == key) {
+            if let Some(v) = stored.get(*key) {
+                with_stored.insert((*key).to_string(), v.clone());
+            }
+        }
+    }
+    let secret = entered
+        .iter()
+        .find(|(k, _)| *k == secret_key)
+        .map(|(_, v)| *v)
+        .or(stored.get(secret_key).map(String::as_str))
+        .unwrap_or_default();
+    let (json, profile) = match checked(lang, kind, &name, &with_stored, secret) {
         Ok(ok) => ok,
         Err(errors) => {
             let submitted = Submitted {
@@ -483,7 +496,7 @@ pub async fn change(
                 kind,
                 Some(&record),
                 Some(submitted),
-                secret_state(lang, stored.as_deref()),
+                &stored,
             )
             .await;
         }
@@ -500,8 +513,10 @@ pub async fn change(
     if record.profile_url != profile {
         changed.push("profile_url");
     }
-    if entered.is_some_and(|e| Some(e) != stored.as_deref()) {
-        changed.push(secret_key);
+    for (key, value) in &entered {
+        if stored.get(*key).map(String::as_str) != Some(*value) {
+            changed.push(key);
+        }
     }
     if changed.is_empty() {
         return Redirect::to(&format!("{PATH}?msg=saved")).into_response();
@@ -514,7 +529,7 @@ pub async fn change(
         kind: kind.as_str(),
         fields_json: &json,
         profile_url: profile.as_deref(),
-        secret: entered.map(|e| (secret_key, e)),
+        secrets: entered,
     };
     match state
         .store
