@@ -273,3 +273,72 @@ pub fn verify_assertion(
     }
     Ok(data.sign_count)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_relying_party_is_the_host_of_the_public_url() {
+        let rp = |u| RelyingParty::from_public_url(u).map(|r| (r.id, r.origin));
+        assert_eq!(
+            rp("https://Rathaus.Musterstadt.de/"),
+            Some((
+                "rathaus.musterstadt.de".into(),
+                "https://rathaus.musterstadt.de".into()
+            ))
+        );
+        assert_eq!(
+            rp("http://localhost:8080"),
+            Some(("localhost".into(), "http://localhost:8080".into()))
+        );
+        assert_eq!(rp("https://user@host.example"), None);
+        assert_eq!(rp("no-scheme"), None);
+    }
+
+    #[test]
+    fn client_data_must_name_the_ceremony_and_this_origin() {
+        let rp = RelyingParty {
+            id: "localhost".into(),
+            origin: "http://localhost:8080".into(),
+        };
+        let json = |kind: &str, origin: &str, cross: bool| {
+            format!(
+                r#"{{"type":"{kind}","challenge":"AAEC","origin":"{origin}","crossOrigin":{cross}}}"#
+            )
+        };
+        let ok = ClientData::parse(
+            &rp,
+            "webauthn.get",
+            json("webauthn.get", "http://localhost:8080", false).as_bytes(),
+        );
+        assert_eq!(ok.map(|c| c.challenge), Ok(vec![0, 1, 2]));
+        let err = |j: String, kind| {
+            ClientData::parse(&rp, kind, j.as_bytes())
+                .err()
+                .map(|e| e.code())
+        };
+        assert_eq!(
+            err(
+                json("webauthn.create", "http://localhost:8080", false),
+                "webauthn.get"
+            ),
+            Some("wrong_type")
+        );
+        assert_eq!(
+            err(
+                json("webauthn.get", "http://localhost:8081", false),
+                "webauthn.get"
+            ),
+            Some("wrong_origin")
+        );
+        assert_eq!(
+            err(
+                json("webauthn.get", "http://localhost:8080", true),
+                "webauthn.get"
+            ),
+            Some("wrong_origin")
+        );
+        assert_eq!(err("{}".into(), "webauthn.get"), Some("client_data"));
+    }
+}

@@ -73,7 +73,13 @@ pub async fn start_at_own_address(adjust: impl FnOnce(&mut [TenantConfig])) -> A
     start_full("", adjust, |_| {}).await
 }
 
-/// `public_url` empty: the address the server listens on.
+/// As [`start_at_own_address`], with `http://localhost:PORT` as its public URL: browsers refuse WebAuthn
+/// (passkeys) on an IP address. Browse to [`App::localhost`].
+pub async fn start_at_localhost() -> App {
+    start_full("localhost", |_| {}, |_| {}).await
+}
+
+/// `public_url` empty: the address the server listens on; `localhost`: `http://localhost:PORT`.
 async fn start_full(
     public_url: &str,
     adjust: impl FnOnce(&mut [TenantConfig]),
@@ -82,10 +88,11 @@ async fn start_full(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let own_address = format!("http://{addr}");
-    let public_url = if public_url.is_empty() {
-        own_address.as_str()
-    } else {
-        public_url
+    let localhost = format!("http://localhost:{}", addr.port());
+    let public_url = match public_url {
+        "" => own_address.as_str(),
+        "localhost" => localhost.as_str(),
+        other => other,
     };
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/t.db", dir.path().display());
@@ -161,6 +168,11 @@ impl App {
     /// The directory holding the SQLite database files (`t.db` and its journal).
     pub fn data_dir(&self) -> &std::path::Path {
         self._dir.path()
+    }
+
+    /// The server's address with `localhost` as host (see [`start_at_localhost`]).
+    pub fn localhost(&self) -> String {
+        self.base.replace("127.0.0.1", "localhost")
     }
 
     pub fn url(&self, path: &str) -> String {

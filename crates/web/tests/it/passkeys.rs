@@ -479,3 +479,90 @@ async fn a_passkey_is_the_second_factor_after_the_password_and_the_last_one_stay
         .unwrap();
     assert_eq!(removed.len(), 1);
 }
+
+/// The e2e tooling (node, playwright-core, Chromium); None means "skip" outside CI, and CI fails instead.
+fn browser_tooling() -> Option<std::path::PathBuf> {
+    let dir = std::env::var("RATHAUS_TEST_E2E_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests-e2e")
+        });
+    let chromium =
+        std::env::var("RATHAUS_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let node = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if node
+        && dir.join("node_modules/playwright-core").exists()
+        && dir.join("node_modules/@axe-core/playwright").exists()
+        && std::path::Path::new(&chromium).exists()
+    {
+        return Some(dir);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("node, playwright-core or Chromium missing in CI: run scripts/test.sh (npm ci in tests-e2e)");
+    }
+    eprintln!("skipping passkey browser test: no node, tests-e2e/node_modules or chromium");
+    None
+}
+
+/// Chromium's virtual authenticator through the real pages: add a passkey, sign in with it alone, and
+/// as the second factor after the password; the pages pass axe on a phone-sized window.
+#[tokio::test]
+async fn chromium_adds_a_passkey_and_signs_in_with_it_alone_and_after_the_password() {
+    let Some(dir) = browser_tooling() else { return };
+    let app = crate::harness::start_at_localhost().await;
+    let id = app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+    let out = tokio::process::Command::new("node")
+        .current_dir(&dir)
+        .arg("passkeys.mjs")
+        .arg(app.localhost())
+        .arg("sb@musterstadt.de")
+        .arg(PASSWORD)
+        .output()
+        .await
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "browser run failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_str(stdout.lines().last().unwrap_or("{}")).unwrap();
+    for (page, violations) in seen["audits"].as_object().unwrap() {
+        assert!(
+            violations.as_array().unwrap().is_empty(),
+            "WCAG violations on {page}: {violations}"
+        );
+    }
+    assert_eq!(seen["consoleErrors"], serde_json::json!([]), "e.g. CSP");
+    assert_eq!(seen["addFormVisible"], true, "the script shows the form");
+    assert!(seen["accountText"]
+        .as_str()
+        .unwrap()
+        .contains("Dienstlaptop"));
+    let credentials = seen["credentials"].as_array().unwrap();
+    assert_eq!(credentials.len(), 1);
+    assert_eq!(credentials[0]["resident"], true, "discoverable");
+    assert_eq!(credentials[0]["rpId"], "localhost");
+    assert_eq!(seen["signInButton"], "Mit Passkey anmelden");
+    let steps: Vec<(&str, &str)> = seen["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["url"].as_str().unwrap()))
+        .collect();
+    let url_of = |name| steps.iter().find(|(n, _)| *n == name).unwrap().1;
+    assert!(url_of("passwordless").ends_with("/inbox"), "{steps:?}");
+    assert!(url_of("second_step").contains("/login/mfa"), "{steps:?}");
+    assert!(url_of("second_factor").ends_with("/inbox"), "{steps:?}");
+    assert!(seen["sessionsText"].as_str().unwrap().contains("Passkey"));
+    assert!(seen["sessionsAfterSecond"]
+        .as_str()
+        .unwrap()
+        .contains("Passwort + Passkey"));
+    let passkeys = app.store.staff_passkeys(id).await.unwrap();
+    assert_eq!(passkeys.len(), 1);
+    assert!(passkeys[0].last_used_at.is_some());
+}

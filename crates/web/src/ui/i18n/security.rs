@@ -13,8 +13,8 @@ pub(super) const TABLE: &[(&str, &str, &str)] = &[
     ("mfa.title", "Zwei-Faktor-Anmeldung", "Two-factor sign-in"),
     (
         "mfa.required",
-        "Für Ihre Rolle ist die Zwei-Faktor-Anmeldung Pflicht. Bitte richten Sie sie jetzt ein; erst danach können Sie weiterarbeiten.",
-        "Two-factor sign-in is mandatory for your role. Please set it up now; you can continue working afterwards.",
+        "Für Ihre Rolle ist die Zwei-Faktor-Anmeldung Pflicht. Bitte richten Sie sie jetzt ein (hier mit einer Authenticator-App oder unter „Passkeys“); erst danach können Sie weiterarbeiten.",
+        "Two-factor sign-in is mandatory for your role. Please set it up now (here with an authenticator app, or under “Passkeys”); you can continue working afterwards.",
     ),
     (
         "mfa.session_without_factor",
