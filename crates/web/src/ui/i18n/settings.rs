@@ -7,7 +7,7 @@ pub(super) const TABLE: &[(&str, &str, &str)] = &[
         "Öffnungszeiten, Sprechstunden, Antwortzeit-Ziele, Texte, Schlüsselwörter und Dokumenttexte ändern; gilt sofort.",
         "Change office hours, consultation hours, response-time targets, texts, keywords and document texts; applies at once.",
     ),
-    ("settings.channels", "Zugangsdaten der Kanäle", "Channel credentials"),
+    ("settings.channels", "Kanäle und Zugangsdaten", "Channels and credentials"),
     (
         "settings.channels_text",
         "Tokens und Geheimnisse für WhatsApp und Telegram eingeben; verschlüsselt gespeichert, nie wieder angezeigt.",

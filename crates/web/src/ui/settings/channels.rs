@@ -167,7 +167,7 @@ async fn page(
         chrome: Some(session.chrome(state, super::PATH).await),
         flash,
         error,
-        heading: pick(lang, "Zugangsdaten der Kanäle", "Channel credentials"),
+        heading: pick(lang, "Kanäle und Zugangsdaten", "Channels and credentials"),
         intro: pick(
             lang,
             "Neue Zugangsdaten ersetzen die aus der Konfigurationsdatei. Sie werden verschlüsselt gespeichert und nie wieder angezeigt, nur ihre letzten vier Zeichen. Leere Felder bleiben unverändert.",

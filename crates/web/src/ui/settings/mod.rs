@@ -248,7 +248,7 @@ async fn overview(
             "What is saved here applies at once and takes precedence over the configuration file. \"Reset\" lets the file apply again.",
         ),
         rows,
-        channels_link: pick(lang, "Zugangsdaten der Kanäle", "Channel credentials"),
+        channels_link: pick(lang, "Kanäle und Zugangsdaten", "Channels and credentials"),
         col_section: pick(lang, "Bereich", "Section"),
         col_origin: pick(lang, "Herkunft", "Source"),
     };
