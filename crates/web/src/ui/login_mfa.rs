@@ -77,6 +77,24 @@ pub async fn form(
     }
 }
 
+/// The code step again with an error (e.g. a refused passkey); the pending login stays.
+pub(crate) async fn code_step_with_error(
+    state: &AppState,
+    tr: Tr,
+    staff_id: i64,
+    status: StatusCode,
+    error: String,
+) -> Response {
+    let page = CodeStepPage {
+        tr,
+        chrome: None,
+        flash: None,
+        error: Some(error),
+        passkey: has_passkey(state, staff_id).await,
+    };
+    view::render(status, &page)
+}
+
 async fn has_passkey(state: &AppState, staff_id: i64) -> bool {
     state
         .store

@@ -438,7 +438,12 @@ async fn a_passkey_is_the_second_factor_after_the_password_and_the_last_one_stay
     let form = bobs.get(opts["publicKey"]["challenge"].as_str().unwrap(), ORIGIN);
     let res = post(&app, &pending, "/login/mfa/passkey", &form).await;
     assert_eq!(res.status().as_u16(), 401);
-    assert!(res.text().await.unwrap().contains("(wrong_user)"));
+    let body = res.text().await.unwrap();
+    assert!(body.contains("(wrong_user)"), "{body}");
+    assert!(
+        body.contains("action=\"/login/mfa\""),
+        "the code step again, not the login form: {body}"
+    );
     assert!(failed_logins(&app)
         .await
         .contains(&format!("staff:{id} passkey: wrong_user")));

@@ -179,15 +179,15 @@ async fn check_assertion(
     Ok(passkey)
 }
 
-/// A refused passkey sign-in: audited as a failed login (with the reason's code and, if known, the
-/// account), answered with the login page and a specific message.
-async fn refused(
+/// Audits a refused passkey sign-in as a failed login (with the reason's code and, if known, the
+/// account) and returns the message for the member.
+async fn audit_refusal(
     state: &AppState,
     tr: Tr,
     origin: &Origin,
     error: &WebAuthnError,
     staff_id: Option<i64>,
-) -> Response {
+) -> String {
     tracing::warn!(reason = %error, "passkey sign-in refused");
     let municipality = match staff_id {
         Some(id) => state
@@ -207,7 +207,18 @@ async fn refused(
     if let Err(e) = state.store.audit(event, now_ms()).await {
         tracing::error!(error = %e, "audit entry could not be written");
     }
-    let text = format!("{} ({})", tr.t(message_key(error)), error.code());
+    format!("{} ({})", tr.t(message_key(error)), error.code())
+}
+
+/// A refused passwordless sign-in: audited, answered with the login page and a specific message.
+async fn refused(
+    state: &AppState,
+    tr: Tr,
+    origin: &Origin,
+    error: &WebAuthnError,
+    staff_id: Option<i64>,
+) -> Response {
+    let text = audit_refusal(state, tr, origin, error, staff_id).await;
     view::render(
         StatusCode::UNAUTHORIZED,
         &LoginPage::new(tr, None, Some(text), String::new()),
@@ -375,7 +386,15 @@ pub async fn second_submit(
         Err(Refused::Store(e)) => return view::internal_error(tr, &e),
         Err(Refused::Check(e, _)) => {
             // The pending login stays: the member may try again or use the app's code.
-            return refused(&state, tr, &origin, &e, Some(login.staff_id)).await;
+            let text = audit_refusal(&state, tr, &origin, &e, Some(login.staff_id)).await;
+            return crate::ui::login_mfa::code_step_with_error(
+                &state,
+                tr,
+                login.staff_id,
+                StatusCode::UNAUTHORIZED,
+                text,
+            )
+            .await;
         }
     };
     if let Err(e) = state.store.delete_session(&token).await {
