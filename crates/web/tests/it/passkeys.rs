@@ -382,6 +382,7 @@ async fn a_passkey_is_the_second_factor_after_the_password_and_the_last_one_stay
         .await
         .unwrap();
     let cookie = app.login("anna@musterstadt.de").await;
+    let phone = app.login("anna@musterstadt.de").await;
     assert_eq!(
         app.get_page(&cookie, "/inbox").await.0,
         303,
@@ -397,6 +398,27 @@ async fn a_passkey_is_the_second_factor_after_the_password_and_the_last_one_stay
 
     // The only second factor of a role that requires one cannot be removed.
     let passkey = app.store.staff_passkeys(id).await.unwrap()[0].id;
+    // A session opened with the password before the passkey existed may neither remove nor add one.
+    let res = post(
+        &app,
+        &phone,
+        &format!("/account/passkeys/{passkey}/remove"),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(res.text().await.unwrap().contains("ohne zweiten Faktor"));
+    let (opts, _) = options(&app, &phone, "/account/passkeys/challenge").await;
+    let mut form = Authenticator::new(6).create(&opts, ORIGIN);
+    form.push(("name", "Angreifer".into()));
+    assert_eq!(
+        post(&app, &phone, "/account/passkeys", &form)
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    assert_eq!(app.store.staff_passkeys(id).await.unwrap().len(), 1);
     let res = post(
         &app,
         &cookie,
