@@ -589,3 +589,70 @@ async fn a_queued_post_for_a_removed_channel_ends_with_a_note_and_the_others_go_
         assert_eq!(v["status"], json!("partly_failed"), "{v}");
     }
 }
+
+/// The file wins: a channel stored from the admin UI whose name the file uses later (here: stored
+/// directly, as the form refuses the name) stays out of force, and the list says so.
+#[tokio::test]
+async fn a_channel_whose_name_the_file_takes_later_stays_out_of_force_and_is_marked() {
+    use rathaus_channels::publish::{MastodonConfig, NetworkConfig};
+    use rathaus_domain::publishing::{ChannelTarget, PublishKind};
+    use rathaus_store::NetworkChannelInput;
+
+    let app = start_with("http://127.0.0.1", |c| {
+        c[0].settings
+            .publishing
+            .channels
+            .push(ChannelTarget::new("social", PublishKind::Mastodon));
+        c[0].networks = vec![NetworkConfig::Mastodon(MastodonConfig {
+            name: Some("social".into()),
+            instance: "https://datei.example".into(),
+            access_token: "file-token".into(),
+            timeout_secs: None,
+        })];
+    })
+    .await;
+    let cookie = admin(&app).await;
+    let stored = NetworkChannelInput {
+        municipality_id: app.a,
+        name: "social",
+        kind: "mastodon",
+        fields_json: r#"{"instance":"https://verwaltung.example"}"#,
+        profile_url: None,
+        secrets: vec![("access_token", "ui-token")],
+    };
+    assert!(app
+        .store
+        .add_network_channel(&stored, "staff:1 chefin@musterstadt.de", now_ms())
+        .await
+        .unwrap());
+    app.registry.reload(now_ms()).await.unwrap();
+    let cfg = app.registry.effective_config("musterstadt").unwrap();
+    let instances: Vec<String> = cfg
+        .networks
+        .iter()
+        .filter_map(|n| match n {
+            NetworkConfig::Mastodon(m) => Some(m.instance.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(instances, vec!["https://datei.example".to_string()]);
+    let (_, page) = app.get_page(&cookie, "/admin/kanaele").await;
+    assert!(page.contains("aus der Konfigurationsdatei"), "{page}");
+    assert!(
+        page.contains("nicht in Kraft: der Name ist in der Konfigurationsdatei vergeben"),
+        "{page}"
+    );
+    // The form refuses the name in the first place.
+    let res = app
+        .post_form(
+            &cookie,
+            "/admin/kanaele/neu/mastodon",
+            &[
+                ("name", "social"),
+                ("instance", "https://x.example"),
+                ("access_token", "t-1234"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+}

@@ -85,10 +85,14 @@ pub async fn list(
         "aus der Konfigurationsdatei",
         "from the configuration file",
     );
-    let file = state.registry.file_configs();
-    let mut rows: Vec<NetworkRow> = file
+    let file = state
+        .registry
+        .file_configs()
         .iter()
-        .find(|cfg| cfg.settings.slug == slug)
+        .find(|cfg| cfg.settings.slug == slug);
+    // Every name the file gives a channel (messengers included): it wins over the admin UI's.
+    let file_names = file.map(channel_names).unwrap_or_default();
+    let mut rows: Vec<NetworkRow> = file
         .map(|cfg| cfg.networks.as_slice())
         .unwrap_or_default()
         .iter()
@@ -118,11 +122,17 @@ pub async fn list(
                 "added in the admin UI, last by"
             ),
         );
-        if !in_force.contains(&r.name) {
+        if file_names.contains(&r.name) {
             origin.push_str(pick(
                 lang,
                 " — nicht in Kraft: der Name ist in der Konfigurationsdatei vergeben",
                 " — not in force: the configuration file uses the name",
+            ));
+        } else if !in_force.contains(&r.name) {
+            origin.push_str(pick(
+                lang,
+                " — nicht in Kraft: bitte die Angaben prüfen und neu speichern",
+                " — not in force: please check the details and save again",
             ));
         }
         rows.push(NetworkRow {
