@@ -1,5 +1,6 @@
 //! `/admin/kanaele`: channel credentials entered in the admin UI — sealed at rest, never shown again
-//! (only their last four characters), never in logs or audit details.
+//! (only their last four characters), never in logs or audit details — and the list of publishing
+//! channels with the links to add one (the forms are in `networks.rs`).
 
 use std::collections::HashMap;
 
