@@ -65,7 +65,10 @@ fn challenge_hash(challenge: &[u8]) -> Vec<u8> {
 
 impl Store {
     /// Keeps the hash of a challenge handed out, bound to the cookie `binding` (the session, or the
-    /// sign-in in progress) and the purpose; drops expired ones.
+    /// sign-in in progress) and the purpose; drops expired ones. False (nothing kept) while `limit`
+    /// challenges of this purpose are outstanding: anyone may ask for a sign-in challenge, so their
+    /// number is capped.
+    #[allow(clippy::too_many_arguments)]
     pub async fn issue_passkey_challenge(
         &self,
         challenge: &[u8],
@@ -74,25 +77,28 @@ impl Store {
         staff_id: Option<i64>,
         now: i64,
         expires_at: i64,
-    ) -> Result<()> {
-        write_tx!(self, |tx| {
+        limit: i64,
+    ) -> Result<bool> {
+        let n = write_tx!(self, |tx| {
             sqlx::query("DELETE FROM passkey_challenges WHERE expires_at <= $1")
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(
                 "INSERT INTO passkey_challenges (challenge_hash, purpose, binding_hash, staff_id, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                 SELECT $1, $2, $3, $4, $5 WHERE (SELECT COUNT(*) FROM passkey_challenges WHERE purpose = $2) < $6",
             )
             .bind(challenge_hash(challenge))
             .bind(purpose.as_str())
             .bind(token_hash(binding))
             .bind(staff_id)
             .bind(expires_at)
+            .bind(limit)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected()
         });
-        Ok(())
+        Ok(n == 1)
     }
 
     /// Uses up a challenge: `Some(staff_id it was issued for)` if it was issued for this purpose and

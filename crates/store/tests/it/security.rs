@@ -354,16 +354,41 @@ async fn passkeys_are_per_member_challenges_work_once_and_counters_only_grow() {
         let (_, bob) = member(s, "bob@x.de", Role::Agent).await;
 
         // A challenge works once, only for its purpose and the cookie it was bound to, until it expires.
-        s.issue_passkey_challenge(
-            b"c1",
-            ChallengePurpose::Register,
-            "sess",
-            Some(anna),
-            T0,
-            T0 + 5 * MIN,
-        )
-        .await
-        .unwrap();
+        assert!(s
+            .issue_passkey_challenge(
+                b"c1",
+                ChallengePurpose::Register,
+                "sess",
+                Some(anna),
+                T0,
+                T0 + 5 * MIN,
+                10,
+            )
+            .await
+            .unwrap());
+        // Outstanding challenges of a purpose are capped (anyone may ask for a sign-in challenge).
+        for (i, expect) in [(0u8, true), (1, true), (2, false)] {
+            let issued = s
+                .issue_passkey_challenge(&[i], ChallengePurpose::SignIn, "b", None, T0, T0 + MIN, 2)
+                .await
+                .unwrap();
+            assert_eq!(issued, expect, "{}: sign-in challenge {i}", t.name);
+        }
+        assert!(
+            s.issue_passkey_challenge(
+                &[9],
+                ChallengePurpose::SignIn,
+                "b",
+                None,
+                T0 + MIN,
+                T0 + 2 * MIN,
+                2
+            )
+            .await
+            .unwrap(),
+            "{}: expired ones no longer count",
+            t.name
+        );
         for (purpose, binding, at) in [
             (ChallengePurpose::SignIn, "sess", T0 + 1),
             (ChallengePurpose::Register, "other", T0 + 1),

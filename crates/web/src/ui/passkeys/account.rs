@@ -144,7 +144,8 @@ pub async fn challenge(State(state): State<AppState>, session: StaffSession) -> 
     )
     .await
     {
-        Ok(c) => c,
+        Ok(Some(c)) => c,
+        Ok(None) => return super::busy(tr),
         Err(e) => {
             tracing::error!(error = %e, "passkey challenge could not be stored");
             return json_error(

@@ -41,16 +41,21 @@ fn relying_party(state: &AppState) -> Option<RelyingParty> {
     RelyingParty::from_public_url(&state.settings.public_url)
 }
 
-/// A fresh random challenge, kept (hashed) for `purpose` and bound to the cookie value `binding`.
+/// At most this many challenges of one purpose are outstanding at once (sign-in challenges are handed
+/// to anyone who asks; this keeps a flood from filling the table).
+const MAX_OUTSTANDING: i64 = 10_000;
+
+/// A fresh random challenge, kept (hashed) for `purpose` and bound to the cookie value `binding`;
+/// `None` while too many are outstanding.
 async fn new_challenge(
     state: &AppState,
     purpose: ChallengePurpose,
     binding: &str,
     staff_id: Option<i64>,
-) -> Result<[u8; 32], StoreError> {
+) -> Result<Option<[u8; 32]>, StoreError> {
     let challenge: [u8; 32] = rand::random();
     let now = now_ms();
-    state
+    let kept = state
         .store
         .issue_passkey_challenge(
             &challenge,
@@ -59,9 +64,27 @@ async fn new_challenge(
             staff_id,
             now,
             now + CHALLENGE_MS,
+            MAX_OUTSTANDING,
         )
         .await?;
-    Ok(challenge)
+    if !kept {
+        tracing::warn!(?purpose, "too many passkey challenges outstanding; refused");
+    }
+    Ok(kept.then_some(challenge))
+}
+
+/// The answer when [`new_challenge`] refused: try again in a minute.
+fn busy(tr: crate::ui::i18n::Tr) -> Response {
+    let mut res = json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        tr.t("passkey.failed"),
+    );
+    res.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("60"),
+    );
+    res
 }
 
 /// A JSON error for the page's script, which shows `message` to the member.

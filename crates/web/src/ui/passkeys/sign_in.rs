@@ -70,7 +70,8 @@ pub async fn challenge(State(state): State<AppState>) -> Response {
     };
     let binding = rathaus_crypto::random_token(32);
     match new_challenge(&state, ChallengePurpose::SignIn, &binding, None).await {
-        Ok(c) => {
+        Ok(None) => super::busy(tr),
+        Ok(Some(c)) => {
             let mut res = request_options(&c, &rp.id, Vec::new());
             res.headers_mut().insert(
                 header::SET_COOKIE,
@@ -347,7 +348,8 @@ pub async fn second_challenge(State(state): State<AppState>, headers: HeaderMap)
     )
     .await
     {
-        Ok(c) => request_options(&c, &rp.id, allow),
+        Ok(Some(c)) => request_options(&c, &rp.id, allow),
+        Ok(None) => super::busy(tr),
         Err(e) => {
             tracing::error!(error = %e, "passkey challenge could not be stored");
             json_error(
