@@ -159,6 +159,10 @@ pub async fn challenge(State(state): State<AppState>, session: StaffSession) -> 
         .iter()
         .map(|p| json!({ "type": "public-key", "id": to_b64(&p.credential_id) }))
         .collect();
+    let params: Vec<_> = crate::webauthn::cose::ACCEPTED
+        .iter()
+        .map(|alg| json!({ "type": "public-key", "alg": alg }))
+        .collect();
     Json(json!({
         "publicKey": {
             "challenge": to_b64(&challenge),
@@ -168,7 +172,7 @@ pub async fn challenge(State(state): State<AppState>, session: StaffSession) -> 
                 "name": session.info.email,
                 "displayName": session.info.display_name,
             },
-            "pubKeyCredParams": [{ "type": "public-key", "alg": crate::webauthn::cose::ES256 }],
+            "pubKeyCredParams": params,
             "timeout": CEREMONY_TIMEOUT_MS,
             "attestation": "none",
             "authenticatorSelection": {
