@@ -28,6 +28,9 @@ struct CodeStepPage {
     error: Option<String>,
     /// The member has a passkey: offer it instead of the code.
     passkey: bool,
+    /// The member has the app or recovery codes: show the code form (a member with only passkeys
+    /// has nothing to type).
+    code: bool,
 }
 
 #[derive(Deserialize)]
@@ -70,6 +73,7 @@ pub async fn form(
                 flash: None,
                 error: None,
                 passkey: has_passkey(&state, login.staff_id).await,
+                code: has_code(&state, login.staff_id).await,
             },
         ),
         Ok(None) => Redirect::to("/login").into_response(),
@@ -91,8 +95,18 @@ pub(crate) async fn code_step_with_error(
         flash: None,
         error: Some(error),
         passkey: has_passkey(state, staff_id).await,
+        code: has_code(state, staff_id).await,
     };
     view::render(status, &page)
+}
+
+async fn has_code(state: &AppState, staff_id: i64) -> bool {
+    state.store.totp_enabled(staff_id).await.unwrap_or(true)
+        || state
+            .store
+            .recovery_codes_left(staff_id)
+            .await
+            .is_ok_and(|n| n > 0)
 }
 
 async fn has_passkey(state: &AppState, staff_id: i64) -> bool {
@@ -172,6 +186,7 @@ pub async fn submit(
             flash: None,
             error: Some(tr.t("mfa.code_wrong").to_string()),
             passkey: has_passkey(&state, login.staff_id).await,
+            code: has_code(&state, login.staff_id).await,
         };
         return view::render(StatusCode::UNAUTHORIZED, &page);
     };

@@ -448,6 +448,10 @@ async fn a_passkey_is_the_second_factor_after_the_password_and_the_last_one_stay
     let (status, body) = app.get_page(&pending, "/login/mfa").await;
     assert_eq!(status, 200);
     assert!(body.contains("action=\"/login/mfa/passkey\""), "{body}");
+    assert!(
+        !body.contains("action=\"/login/mfa\""),
+        "no code to type without an app: {body}"
+    );
     let (opts, _) = options(&app, &pending, "/login/mfa/passkey/challenge").await;
     let allowed = opts["publicKey"]["allowCredentials"].as_array().unwrap();
     assert_eq!(allowed.len(), 1);
@@ -463,8 +467,8 @@ async fn a_passkey_is_the_second_factor_after_the_password_and_the_last_one_stay
     let body = res.text().await.unwrap();
     assert!(body.contains("(wrong_user)"), "{body}");
     assert!(
-        body.contains("action=\"/login/mfa\""),
-        "the code step again, not the login form: {body}"
+        body.contains("action=\"/login/mfa/passkey\"") && !body.contains("action=\"/login\""),
+        "the second step again, not the login form: {body}"
     );
     assert!(failed_logins(&app)
         .await

@@ -31,6 +31,16 @@ pub(super) const TABLE: &[(&str, &str, &str)] = &[
     ("passkey.add_submit", "Passkey anlegen", "Create passkey"),
     ("passkey.sign_in", "Mit Passkey anmelden", "Sign in with a passkey"),
     ("passkey.second_factor", "Mit Passkey bestätigen", "Confirm with a passkey"),
+    (
+        "passkey.second_intro",
+        "Bestätigen Sie die Anmeldung mit Ihrem Passkey.",
+        "Confirm the sign-in with your passkey.",
+    ),
+    (
+        "passkey.needs_js_sign_in",
+        "Die Anmeldung mit einem Passkey braucht JavaScript. Bitte schalten Sie es für diese Seite ein.",
+        "Signing in with a passkey needs JavaScript. Please allow it for this site.",
+    ),
     ("passkey.flash_added", "Der Passkey wurde hinzugefügt.", "The passkey was added."),
     ("passkey.flash_removed", "Der Passkey wurde entfernt.", "The passkey was removed."),
     (
