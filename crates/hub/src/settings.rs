@@ -374,11 +374,19 @@ pub fn file_fingerprints(file: &[TenantConfig]) -> std::collections::BTreeMap<St
                     t.public_username,
                 ));
             }
-            // Publishing networks as configured (their Debug output leaves the secret out, so its hash
-            // is added); only this hash of them is kept.
+            // Publishing networks: kind, name, every field, and a hash of each secret.
             for n in &cfg.networks {
-                let secret = hash(network_secret_mut(&mut n.clone()));
-                text.push_str(&hash(&format!("|net:{n:?}:{secret}")));
+                let mut part = format!("|net:{}:{}", n.kind().as_str(), n.name());
+                for (key, value) in network_check::field_values(n) {
+                    part.push_str(&format!(":{key}={value}"));
+                }
+                part.push_str(&format!(":{}", hash(network_check::secret_value(n))));
+                if let NetworkConfig::X(x) = n {
+                    for extra in [&x.refresh_token, &x.client_secret] {
+                        part.push_str(&format!(":{}", hash(extra.as_deref().unwrap_or_default())));
+                    }
+                }
+                text.push_str(&hash(&part));
             }
             (cfg.settings.slug.clone(), hash(&text))
         })
@@ -664,5 +672,34 @@ mod tests {
             mastodon("new")["musterstadt"]
         );
         assert_eq!(mastodon("old"), mastodon("old"));
+        // So do a network's other fields and the further secrets of X's token renewal.
+        let moved = {
+            let mut cfg = file();
+            cfg[0].networks = vec![NetworkConfig::Mastodon(
+                rathaus_channels::publish::MastodonConfig {
+                    name: None,
+                    instance: "http://127.0.0.1:10".into(),
+                    access_token: "old".into(),
+                    timeout_secs: None,
+                },
+            )];
+            file_fingerprints(&cfg)
+        };
+        assert_ne!(mastodon("old")["musterstadt"], moved["musterstadt"]);
+        let x = |refresh: &str| {
+            let mut cfg = file();
+            cfg[0].networks = vec![NetworkConfig::X(rathaus_channels::publish::XConfig {
+                name: None,
+                access_token: "token".into(),
+                api_base: "http://127.0.0.1:9".into(),
+                refresh_token: Some(refresh.into()),
+                client_id: Some("client".into()),
+                client_secret: None,
+                token_keeper: None,
+            })];
+            file_fingerprints(&cfg)
+        };
+        assert_ne!(x("r1")["musterstadt"], x("r2")["musterstadt"]);
+        assert!(!x("r1")["musterstadt"].contains("r1"));
     }
 }
