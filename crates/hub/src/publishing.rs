@@ -1,9 +1,10 @@
 //! Posts from composition to publication: each workflow step checked by the domain and stored, and publishing to the town's own news page.
 //!
 //! The town's news page (the built-in channel `website`) always gets the post; it is published the
-//! moment the post is due. Each network channel with an adapter gets a publishing job
-//! ([`crate::publish_jobs`]); a network without an adapter yet stays `pending` with
-//! [`NOT_CONNECTED`], and a post with such a channel stays `publishing` until it answers.
+//! moment the post is due. Each network channel gets a publishing job ([`crate::publish_jobs`]), also
+//! one removed since the post was composed (its job ends it with a note). Only a configured channel
+//! left without an adapter (every network has one; tests can wire adapters by hand) stays `pending`
+//! with [`NOT_CONNECTED`].
 
 use std::collections::BTreeMap;
 
@@ -399,8 +400,8 @@ pub fn post_url(public_url: &str, slug: &str, id: i64) -> String {
     format!("{}/{slug}/beitrag/{id}", public_url.trim_end_matches('/'))
 }
 
-/// Publishes a due, scheduled post: the news page at once, the network channels marked as not
-/// connected yet. Another instance publishing the same post makes this a no-op.
+/// Publishes a due, scheduled post: the news page at once, a publishing job for each network
+/// channel. Another instance publishing the same post makes this a no-op.
 pub async fn publish(
     store: &Store,
     registry: &Registry,
