@@ -80,12 +80,14 @@ fn normalized_email(email: &str) -> Result<String> {
 }
 
 impl Store {
-    /// Everyone with a membership in the municipality, by name, with role and second-factor status.
+    /// Everyone with a membership in the municipality, by name, with role and second-factor status (a
+    /// confirmed TOTP app or a passkey).
     pub async fn staff_overview(&self, municipality_id: i64) -> Result<Vec<StaffOverview>> {
         let rows: Vec<(i64, String, String, String, i64, i64)> = read!(self.db(), |ex| {
             sqlx::query_as(
                 "SELECT s.id, s.email, s.display_name, m.role, \
-                 (SELECT COUNT(*) FROM staff_totp t WHERE t.staff_id = s.id AND t.confirmed_at IS NOT NULL), \
+                 (SELECT COUNT(*) FROM staff_totp t WHERE t.staff_id = s.id AND t.confirmed_at IS NOT NULL) \
+                 + (SELECT COUNT(*) FROM staff_passkeys p WHERE p.staff_id = s.id), \
                  CAST(CASE WHEN s.password_hash IS NULL THEN 1 ELSE 0 END AS BIGINT) \
                  FROM staff s JOIN memberships m ON m.staff_id = s.id \
                  WHERE m.municipality_id = $1 ORDER BY s.display_name, s.id",

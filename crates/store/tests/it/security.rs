@@ -350,7 +350,7 @@ async fn passkeys_are_per_member_challenges_work_once_and_counters_only_grow() {
     use rathaus_store::{ChallengePurpose, NewPasskey};
     for t in backends::all().await {
         let s = &t.store;
-        let (_, anna) = member(s, "anna@x.de", Role::Admin).await;
+        let (m, anna) = member(s, "anna@x.de", Role::Admin).await;
         let (_, bob) = member(s, "bob@x.de", Role::Agent).await;
 
         // A challenge works once, only for its purpose and the cookie it was bound to, until it expires.
@@ -426,6 +426,15 @@ async fn passkeys_are_per_member_challenges_work_once_and_counters_only_grow() {
             sign_count: 3,
             name,
         };
+        let second_factor = |list: Vec<rathaus_store::StaffOverview>| {
+            list.into_iter()
+                .find(|o| o.id == anna)
+                .map(|o| o.second_factor)
+        };
+        assert_eq!(
+            second_factor(s.staff_overview(m).await.unwrap()),
+            Some(false)
+        );
         assert_eq!(s.passkey_user_handle(anna).await.unwrap(), None);
         let laptop = s
             .add_passkey(&new(anna, b"cred-1", "Laptop"), T0)
@@ -438,6 +447,12 @@ async fn passkeys_are_per_member_challenges_work_once_and_counters_only_grow() {
                 .unwrap(),
             None,
             "{}: a credential id belongs to one member",
+            t.name
+        );
+        assert_eq!(
+            second_factor(s.staff_overview(m).await.unwrap()),
+            Some(true),
+            "{}: a passkey counts as second factor in the staff list",
             t.name
         );
         s.add_passkey(&new(anna, b"cred-2", "Handy"), T0 + 1)
