@@ -324,6 +324,14 @@ async fn a_passkey_is_registered_signs_in_alone_and_bad_assertions_are_refused()
     let (res, _, _) = passwordless(&app, &mut Authenticator::new(42), ORIGIN).await;
     assert_eq!(res.status().as_u16(), 401);
     assert!(res.text().await.unwrap().contains("(unknown_credential)"));
+    // Without the user handle a passwordless sign-in does not say whose passkey it is.
+    let (opts, set) = options(&app, "", "/login/passkey/challenge").await;
+    laptop.count = 5;
+    let mut form = laptop.get(opts["publicKey"]["challenge"].as_str().unwrap(), ORIGIN);
+    form.retain(|(k, _)| *k != "user_handle");
+    let res = post(&app, &set.unwrap(), "/login/passkey", &form).await;
+    assert_eq!(res.status().as_u16(), 401);
+    assert!(res.text().await.unwrap().contains("(wrong_user)"));
     // The right passkey with the challenge of another browser's sign-in.
     let (opts, _) = options(&app, "", "/login/passkey/challenge").await;
     laptop.count = 10;

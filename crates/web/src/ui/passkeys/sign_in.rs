@@ -153,7 +153,10 @@ async fn check_assertion(
         return Err(with_staff(WebAuthnError::WrongUser));
     }
     let user_handle = b64("user_handle", &form.user_handle).map_err(with_staff)?;
-    if !user_handle.is_empty() && user_handle != passkey.user_handle {
+    // §7.2: a sign-in that named no user (passwordless) must get the user handle back and it must be
+    // the passkey's; with named credentials (second step) it is optional but must match if given.
+    let handle_required = expected_staff.is_none();
+    if (handle_required || !user_handle.is_empty()) && user_handle != passkey.user_handle {
         return Err(with_staff(WebAuthnError::WrongUser));
     }
     let new_count = verify_assertion(
