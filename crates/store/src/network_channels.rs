@@ -63,6 +63,17 @@ impl Store {
         }))
     }
 
+    /// The channel's secrets, each sealed under its municipality, channel and name.
+    fn seal_network_secrets<'a>(&self, c: &NetworkChannelInput<'a>) -> Vec<(&'a str, Vec<u8>)> {
+        c.secrets
+            .iter()
+            .map(|(name, value)| {
+                let ctx = network_secret_context(c.municipality_id, c.name, name);
+                (*name, self.secrets_key().seal_str(value, &ctx))
+            })
+            .collect()
+    }
+
     /// Adds a network channel with its secret (sealed) and raises the settings version, all in one
     /// transaction. Returns `false` and stores nothing when the municipality already has a channel
     /// of that name added in the admin UI.
@@ -72,14 +83,7 @@ impl Store {
         changed_by: &str,
         now: i64,
     ) -> Result<bool> {
-        let sealed: Vec<(&str, Vec<u8>)> = c
-            .secrets
-            .iter()
-            .map(|(name, value)| {
-                let ctx = network_secret_context(c.municipality_id, c.name, name);
-                (*name, self.secrets_key().seal_str(value, &ctx))
-            })
-            .collect();
+        let sealed = self.seal_network_secrets(c);
         let added = write_tx!(self, |tx| {
             let n = sqlx::query(
                 "INSERT INTO network_channels (municipality_id, name, kind, fields_json, profile_url, \
@@ -132,14 +136,7 @@ impl Store {
         changed_by: &str,
         now: i64,
     ) -> Result<bool> {
-        let sealed: Vec<(&str, Vec<u8>)> = c
-            .secrets
-            .iter()
-            .map(|(name, value)| {
-                let ctx = network_secret_context(c.municipality_id, c.name, name);
-                (*name, self.secrets_key().seal_str(value, &ctx))
-            })
-            .collect();
+        let sealed = self.seal_network_secrets(c);
         let changed = write_tx!(self, |tx| {
             let n = sqlx::query(
                 "UPDATE network_channels SET fields_json = $1, profile_url = $2, changed_by = $3, \
