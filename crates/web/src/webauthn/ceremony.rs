@@ -84,7 +84,10 @@ impl fmt::Display for WebAuthnError {
             WebAuthnError::AttestationObject(what) => write!(f, "attestation object: {what}"),
             WebAuthnError::PublicKey(what) => write!(f, "public key: {what}"),
             WebAuthnError::UnsupportedAlgorithm(alg) => {
-                write!(f, "COSE algorithm {alg} not supported (ES256, EdDSA, RS256 are)")
+                write!(
+                    f,
+                    "COSE algorithm {alg} not supported (ES256, EdDSA, RS256 are)"
+                )
             }
             WebAuthnError::UnknownCredential => write!(f, "no passkey with this credential id"),
             WebAuthnError::WrongUser => write!(f, "user handle does not belong to the passkey"),
