@@ -7,7 +7,7 @@ use rathaus_domain::{
     InboundMessage, MediaRef, MessageContent, MunicipalitySettings, PlatformUser,
 };
 use rathaus_hub::{RegistryHandle, TelegramChannelConfig, TenantConfig, WhatsAppChannelConfig};
-use rathaus_store::{now_ms, CitizenRef, Role, Store};
+use rathaus_store::{now_ms, AuditFilter, AuditRecord, CitizenRef, Role, Store};
 use rathaus_web::security::access::second_factor_required;
 use rathaus_web::security::totp;
 use rathaus_web::{passwords::hash_password, AppState, WebSettings};
@@ -228,6 +228,42 @@ impl App {
             .create_api_token(id, municipality, "test", now_ms())
             .await
             .unwrap()
+    }
+
+    /// Signs in Musterstadt's admin `chefin@musterstadt.de` (created if needed); the session cookie.
+    pub async fn admin_cookie(&self) -> String {
+        self.staff(self.a, "chefin@musterstadt.de", Role::Admin)
+            .await;
+        self.login("chefin@musterstadt.de").await
+    }
+
+    /// Musterstadt's audit entries whose action starts with `prefix`.
+    pub async fn audit_records(&self, prefix: &str) -> Vec<AuditRecord> {
+        self.store
+            .audit_entries(
+                self.a,
+                &AuditFilter {
+                    action_prefix: Some(prefix.into()),
+                    ..AuditFilter::default()
+                },
+            )
+            .await
+            .unwrap()
+    }
+
+    /// Musterstadt's audit entries whose action starts with `prefix`, as (action, target, details).
+    pub async fn audit_rows(&self, prefix: &str) -> Vec<(String, String, String)> {
+        self.audit_records(prefix)
+            .await
+            .into_iter()
+            .map(|r| {
+                (
+                    r.action,
+                    r.target.unwrap_or_default(),
+                    r.details.unwrap_or_default(),
+                )
+            })
+            .collect()
     }
 
     fn channel_of(&self, municipality: i64) -> i64 {

@@ -17,7 +17,7 @@ use crate::harness::{start_with, App};
 use crate::publishing::{jpeg_with_exif, send, upload};
 
 /// Musterstadt with a Mastodon account and a Telegram channel on the fakes.
-async fn start(fake: &FakeMastodonTelegram, timeout_secs: u64) -> App {
+pub(crate) async fn start(fake: &FakeMastodonTelegram, timeout_secs: u64) -> App {
     let base = fake.base_url();
     start_with("http://127.0.0.1", move |c| {
         let p = &mut c[0].settings.publishing;
@@ -61,9 +61,10 @@ pub(crate) fn worker(app: &App) -> Worker {
     )
 }
 
+/// The API tokens of two editors: one writes, the other approves (four eyes).
 pub(crate) struct Editors {
-    author: String,
-    reviewer: String,
+    pub(crate) author: String,
+    pub(crate) reviewer: String,
 }
 
 pub(crate) async fn editors(app: &App) -> Editors {
@@ -110,13 +111,13 @@ pub(crate) async fn compose_and_approve(app: &App, e: &Editors, text: &str, medi
     id
 }
 
-async fn post(app: &App, e: &Editors, id: i64) -> Value {
+pub(crate) async fn post(app: &App, e: &Editors, id: i64) -> Value {
     let (s, v) = send(app, &e.author, "GET", &format!("/api/v1/posts/{id}"), None).await;
     assert_eq!(s, 200, "{v}");
     v
 }
 
-fn channel<'a>(post: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn channel<'a>(post: &'a Value, name: &str) -> &'a Value {
     post["channels"]
         .as_array()
         .unwrap()

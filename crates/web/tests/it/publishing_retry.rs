@@ -1,90 +1,19 @@
 //! Sending one channel of a post again: a failed channel after its cause is fixed (API and post page), refusals with their codes, and the confirmed "did not appear – send again" for an unclear channel.
 
-use rathaus_channels::fake_mastodon::{
-    FakeMastodonTelegram, MASTODON_TOKEN, TELEGRAM_CHANNEL, TELEGRAM_CHANNEL_TOKEN,
-};
-use rathaus_channels::publish::{MastodonConfig, NetworkConfig, TelegramChannelPublishConfig};
-use rathaus_domain::publishing::{ChannelTarget, PublishKind};
-use rathaus_store::{AuditFilter, AuditRecord, Role};
+use rathaus_channels::fake_mastodon::FakeMastodonTelegram;
+use rathaus_store::{AuditRecord, Role};
 use serde_json::{json, Value};
 
-use crate::harness::{header, start_with, App};
+use crate::harness::{header, App};
 use crate::publishing::send;
-use crate::publishing_networks::{compose_and_approve, editors, settle, worker, Editors};
+use crate::publishing_networks::{
+    channel, compose_and_approve, editors, post, settle, start, worker,
+};
 
-/// Musterstadt with a Mastodon account and a Telegram channel on the fakes.
-async fn start(fake: &FakeMastodonTelegram, timeout_secs: u64) -> App {
-    let base = fake.base_url();
-    start_with("http://127.0.0.1", move |c| {
-        let p = &mut c[0].settings.publishing;
-        p.channels
-            .push(ChannelTarget::new("mastodon", PublishKind::Mastodon));
-        p.channels
-            .push(ChannelTarget::new("kanal", PublishKind::TelegramChannel));
-        c[0].networks = vec![
-            NetworkConfig::Mastodon(MastodonConfig {
-                name: Some("mastodon".into()),
-                instance: base.clone(),
-                access_token: MASTODON_TOKEN.into(),
-                timeout_secs: Some(timeout_secs),
-            }),
-            NetworkConfig::TelegramChannel(TelegramChannelPublishConfig {
-                name: Some("kanal".into()),
-                chat: TELEGRAM_CHANNEL.into(),
-                bot_token: TELEGRAM_CHANNEL_TOKEN.into(),
-                api_base: base,
-                timeout_secs: Some(timeout_secs),
-            }),
-        ];
-    })
-    .await
-}
-
-/// The API tokens of the two editors (the same staff as [`editors`]).
-struct Tokens {
-    author: String,
-    reviewer: String,
-}
-
-async fn tokens(app: &App) -> (Editors, Tokens) {
-    let e = editors(app).await;
-    let t = Tokens {
-        author: app
-            .api_token(app.a, "redaktion@musterstadt.de", Role::Editor)
-            .await,
-        reviewer: app
-            .api_token(app.a, "pressestelle@musterstadt.de", Role::Editor)
-            .await,
-    };
-    (e, t)
-}
-
-async fn post(app: &App, t: &Tokens, id: i64) -> Value {
-    let (s, v) = send(app, &t.author, "GET", &format!("/api/v1/posts/{id}"), None).await;
-    assert_eq!(s, 200, "{v}");
-    v
-}
-
-fn channel<'a>(post: &'a Value, name: &str) -> &'a Value {
-    post["channels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["channel"] == json!(name))
-        .unwrap()
-}
-
+/// The audit entries of exactly `action`.
 async fn audit(app: &App, action: &str) -> Vec<AuditRecord> {
-    app.store
-        .audit_entries(
-            app.a,
-            &AuditFilter {
-                action_prefix: Some(action.into()),
-                ..AuditFilter::default()
-            },
-        )
+    app.audit_records(action)
         .await
-        .unwrap()
         .into_iter()
         .filter(|r| r.action == action)
         .collect()
@@ -105,7 +34,7 @@ fn refuse_token_once(fake: &FakeMastodonTelegram) {
 async fn a_failed_channel_is_tried_again_through_the_api_and_appears_once() {
     let fake = FakeMastodonTelegram::start().await.unwrap();
     let app = start(&fake, 5).await;
-    let (e, t) = tokens(&app).await;
+    let e = editors(&app).await;
     let w = worker(&app);
     refuse_token_once(&fake);
     let id = compose_and_approve(&app, &e, "Die Grünschnittannahme öffnet am Samstag.", &[]).await;
@@ -137,7 +66,7 @@ async fn a_failed_channel_is_tried_again_through_the_api_and_appears_once() {
     );
     for name in ["website", "bluesky"] {
         let path = format!("/api/v1/posts/{id}/channels/{name}/retry");
-        let (s, v) = send(&app, &t.author, "POST", &path, None).await;
+        let (s, v) = send(&app, &e.author, "POST", &path, None).await;
         assert_eq!(
             (s, v["error"]["code"].as_str()),
             (404, Some("unknown_channel")),
@@ -145,7 +74,7 @@ async fn a_failed_channel_is_tried_again_through_the_api_and_appears_once() {
         );
     }
     let path = format!("/api/v1/posts/{id}/channels/kanal/retry");
-    let (s, v) = send(&app, &t.author, "POST", &path, None).await;
+    let (s, v) = send(&app, &e.author, "POST", &path, None).await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
         (409, Some("not_failed")),
@@ -161,7 +90,7 @@ async fn a_failed_channel_is_tried_again_through_the_api_and_appears_once() {
     assert!(audit(&app, "post.retry").await.is_empty());
 
     // The token is renewed (the fake takes it again): try again.
-    let (s, v) = send(&app, &t.reviewer, "POST", &retry, None).await;
+    let (s, v) = send(&app, &e.reviewer, "POST", &retry, None).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(channel(&v, "mastodon")["status"], json!("pending"), "{v}");
     assert_eq!(channel(&v, "mastodon")["error"], Value::Null, "{v}");
@@ -208,7 +137,7 @@ async fn a_failed_channel_is_tried_again_through_the_api_and_appears_once() {
     assert!(details.contains("channel=mastodon"), "{details}");
 
     // Now published: a second retry is refused.
-    let (s, v) = send(&app, &t.author, "POST", &retry, None).await;
+    let (s, v) = send(&app, &e.author, "POST", &retry, None).await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
         (409, Some("not_failed")),
@@ -302,7 +231,7 @@ async fn the_post_page_offers_try_again_for_a_failed_channel_and_shows_it_pendin
 async fn an_unclear_channel_is_sent_again_only_after_confirming_it_did_not_appear() {
     let fake = FakeMastodonTelegram::start().await.unwrap();
     let app = start(&fake, 1).await;
-    let (e, t) = tokens(&app).await;
+    let e = editors(&app).await;
     let w = worker(&app);
     // Telegram's answer is lost and Telegram cannot be asked: unclear.
     fake.withhold_next_answer("/sendMessage");
@@ -316,7 +245,7 @@ async fn an_unclear_channel_is_sent_again_only_after_confirming_it_did_not_appea
     // "Try again" is not for an unclear channel; the API says what to do instead.
     let (s, v) = send(
         &app,
-        &t.author,
+        &e.author,
         "POST",
         &format!("/api/v1/posts/{id}/channels/kanal/retry"),
         None,
@@ -330,7 +259,7 @@ async fn an_unclear_channel_is_sent_again_only_after_confirming_it_did_not_appea
     let resend = format!("/api/v1/posts/{id}/channels/kanal/resend");
     let (s, v) = send(
         &app,
-        &t.author,
+        &e.author,
         "POST",
         &resend,
         Some(json!({"did_not_appear": false})),
@@ -344,7 +273,7 @@ async fn an_unclear_channel_is_sent_again_only_after_confirming_it_did_not_appea
     let path = format!("/api/v1/posts/{id}/channels/mastodon/resend");
     let (s, v) = send(
         &app,
-        &t.author,
+        &e.author,
         "POST",
         &path,
         Some(json!({"did_not_appear": true})),
@@ -383,7 +312,7 @@ async fn an_unclear_channel_is_sent_again_only_after_confirming_it_did_not_appea
         .post_form(&cookie, &action, &[("did_not_appear", "yes")])
         .await;
     assert_eq!(res.status().as_u16(), 303);
-    let p = post(&app, &t, id).await;
+    let p = post(&app, &e, id).await;
     assert_eq!(channel(&p, "kanal")["status"], json!("pending"), "{p}");
     let entries = audit(&app, "post.resend_unclear").await;
     assert_eq!(entries.len(), 1, "{entries:?}");

@@ -8,33 +8,6 @@ use rathaus_store::{now_ms, AuditFilter, Role};
 
 use crate::harness::{header, start, App};
 
-async fn admin(app: &App) -> String {
-    app.staff(app.a, "chefin@musterstadt.de", Role::Admin).await;
-    app.login("chefin@musterstadt.de").await
-}
-
-async fn audit(app: &App, prefix: &str) -> Vec<(String, String, String)> {
-    app.store
-        .audit_entries(
-            app.a,
-            &AuditFilter {
-                action_prefix: Some(prefix.into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| {
-            (
-                r.action,
-                r.target.unwrap_or_default(),
-                r.details.unwrap_or_default(),
-            )
-        })
-        .collect()
-}
-
 async fn ics(app: &App) -> String {
     app.http
         .get(app.url("/musterstadt/sprechstunden.ics"))
@@ -49,7 +22,7 @@ async fn ics(app: &App) -> String {
 #[tokio::test]
 async fn consultation_hours_edited_in_the_ui_are_in_the_ical_feed_at_once_and_audited() {
     let app = start().await;
-    let cookie = admin(&app).await;
+    let cookie = app.admin_cookie().await;
     let (_, landing) = app.get_page(&cookie, "/admin").await;
     assert!(
         landing.contains("href=\"/admin/einstellungen\""),
@@ -99,7 +72,7 @@ async fn consultation_hours_edited_in_the_ui_are_in_the_ical_feed_at_once_and_au
     let (_, overview) = app.get_page(&cookie, "/admin/einstellungen").await;
     assert!(overview.contains("chefin@musterstadt.de"), "{overview}");
 
-    let entries = audit(&app, "settings.").await;
+    let entries = app.audit_rows("settings.").await;
     assert_eq!(
         entries,
         vec![(
@@ -120,7 +93,7 @@ async fn consultation_hours_edited_in_the_ui_are_in_the_ical_feed_at_once_and_au
         .await;
     assert_eq!(res.status().as_u16(), 303);
     assert!(!ics(&app).await.contains("BEGIN:VEVENT"));
-    assert_eq!(audit(&app, "settings.reset").await.len(), 1);
+    assert_eq!(app.audit_rows("settings.reset").await.len(), 1);
 }
 
 /// A second registry on the same database stands for another process (a separate worker).
@@ -140,7 +113,7 @@ async fn second_process(app: &App) -> RegistryHandle {
 #[tokio::test]
 async fn office_hours_edited_in_the_ui_change_due_times_here_and_in_another_process() {
     let app = start().await;
-    let cookie = admin(&app).await;
+    let cookie = app.admin_cookie().await;
     let other = second_process(&app).await;
     assert!(!other.refresh_if_changed(now_ms()).await.unwrap());
 
@@ -214,7 +187,7 @@ async fn office_hours_edited_in_the_ui_change_due_times_here_and_in_another_proc
 #[tokio::test]
 async fn invalid_input_is_refused_next_to_its_field_and_nothing_is_saved() {
     let app = start().await;
-    let cookie = admin(&app).await;
+    let cookie = app.admin_cookie().await;
     let version = app.store.settings_version().await.unwrap();
 
     let res = app
@@ -288,7 +261,7 @@ async fn invalid_input_is_refused_next_to_its_field_and_nothing_is_saved() {
 
     assert_eq!(app.store.settings_version().await.unwrap(), version);
     assert!(app.store.settings_overrides().await.unwrap().is_empty());
-    assert!(audit(&app, "settings.").await.is_empty());
+    assert!(app.audit_rows("settings.").await.is_empty());
 }
 
 #[tokio::test]
@@ -330,7 +303,7 @@ async fn only_admins_may_see_or_change_settings() {
 #[tokio::test]
 async fn channel_credentials_are_sealed_shown_as_last_four_and_take_effect() {
     let app = start().await;
-    let cookie = admin(&app).await;
+    let cookie = app.admin_cookie().await;
     let token = "EAAG-neues-Zugriffstoken-7a1B";
     let secret = "neues-app-geheimnis-Q9zX";
     let field_token = format!("{}.access_token", app.channel_a);
@@ -377,7 +350,7 @@ async fn channel_credentials_are_sealed_shown_as_last_four_and_take_effect() {
     }
 
     // Audited by name, never by value.
-    let entries = audit(&app, "channel.").await;
+    let entries = app.audit_rows("channel.").await;
     assert_eq!(entries.len(), 2, "{entries:?}");
     assert!(entries
         .iter()
@@ -440,7 +413,7 @@ async fn a_mastodon_token_set_in_the_ui_is_sealed_and_used_for_the_next_post() {
         ];
     })
     .await;
-    let cookie = admin(&app).await;
+    let cookie = app.admin_cookie().await;
     let field = "network:mastodon.access_token";
     let (status, page) = app.get_page(&cookie, "/admin/kanaele").await;
     assert_eq!(status, 200);
@@ -470,7 +443,7 @@ async fn a_mastodon_token_set_in_the_ui_is_sealed_and_used_for_the_next_post() {
     }
 
     // Audited by name, never by value.
-    let entries = audit(&app, "channel.").await;
+    let entries = app.audit_rows("channel.").await;
     assert_eq!(
         entries,
         vec![(
@@ -528,7 +501,7 @@ async fn settings_pages_pass_axe_and_fit_a_phone() {
         )];
     })
     .await;
-    let cookie = admin(&app).await;
+    let cookie = app.admin_cookie().await;
     let field = format!("{}.access_token", app.channel_a);
     let res = app
         .post_form(

@@ -15,33 +15,6 @@ use crate::publishing_networks::worker;
 /// A submitted form: (field, value) pairs.
 type Form<'a> = &'a [(&'a str, &'a str)];
 
-async fn admin(app: &App) -> String {
-    app.staff(app.a, "chefin@musterstadt.de", Role::Admin).await;
-    app.login("chefin@musterstadt.de").await
-}
-
-async fn audit(app: &App) -> Vec<(String, String, String)> {
-    app.store
-        .audit_entries(
-            app.a,
-            &AuditFilter {
-                action_prefix: Some("channel.".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| {
-            (
-                r.action,
-                r.target.unwrap_or_default(),
-                r.details.unwrap_or_default(),
-            )
-        })
-        .collect()
-}
-
 /// Two editors' API tokens: one writes, the other approves (four eyes).
 async fn editors(app: &App) -> (String, String) {
     (
@@ -147,7 +120,7 @@ async fn a_mastodon_channel_added_in_the_ui_is_offered_at_once_and_gets_the_next
     let fake = FakeMastodonTelegram::start().await.unwrap();
     // No publishing channel in the configuration file at all.
     let app = start_with("http://127.0.0.1", |_| {}).await;
-    let cookie = admin(&app).await;
+    let cookie = app.admin_cookie().await;
     let e = editors(&app).await;
     let editor = app.login("redaktion@musterstadt.de").await;
     let (_, composer) = app.get_page(&editor, "/beitraege/neu").await;
@@ -255,7 +228,7 @@ async fn a_mastodon_channel_added_in_the_ui_is_offered_at_once_and_gets_the_next
     // Sealed at rest; audited by name, never by value.
     no_file_holds(&app, MASTODON_TOKEN);
     assert_eq!(
-        audit(&app).await,
+        app.audit_rows("channel.").await,
         vec![(
             "channel.added".to_string(),
             "network:stadtsocial".to_string(),
@@ -273,7 +246,7 @@ async fn a_mastodon_channel_added_in_the_ui_is_offered_at_once_and_gets_the_next
         )
         .await;
     assert_eq!(res.status().as_u16(), 303);
-    let entries = audit(&app).await;
+    let entries = app.audit_rows("channel.").await;
     assert_eq!(
         entries.first().unwrap(), // newest first,
         &(
@@ -307,7 +280,7 @@ async fn a_mastodon_channel_added_in_the_ui_is_offered_at_once_and_gets_the_next
     let (_, composer) = app.get_page(&editor, "/beitraege/neu").await;
     assert!(!composer.contains("value=\"stadtsocial\""));
     assert_eq!(
-        audit(&app).await.first().unwrap().0,
+        app.audit_rows("channel.").await.first().unwrap().0,
         "channel.removed".to_string()
     );
     let all = format!(
@@ -323,7 +296,7 @@ async fn a_mastodon_channel_added_in_the_ui_is_offered_at_once_and_gets_the_next
 #[tokio::test]
 async fn invalid_channel_input_is_refused_next_to_its_field_and_nothing_is_saved() {
     let app = start_with("http://127.0.0.1", |_| {}).await;
-    let cookie = admin(&app).await;
+    let cookie = app.admin_cookie().await;
     let path = "/admin/kanaele/neu/mastodon";
     let cases: [(Form<'_>, &str, &str); 5] = [
         (
@@ -405,7 +378,7 @@ async fn invalid_channel_input_is_refused_next_to_its_field_and_nothing_is_saved
     assert!(res.text().await.unwrap().contains("id=\"e-chat\""));
     assert!(app.store.network_channels().await.unwrap().is_empty());
     assert!(app.store.network_secrets().await.unwrap().is_empty());
-    assert!(audit(&app).await.is_empty());
+    assert!(app.audit_rows("channel.").await.is_empty());
 
     // A name taken by a channel added a moment ago is refused too.
     let ok = [
@@ -482,7 +455,7 @@ async fn invalid_channel_input_is_refused_next_to_its_field_and_nothing_is_saved
 #[tokio::test]
 async fn only_admins_may_add_change_or_remove_network_channels() {
     let app = start_with("http://127.0.0.1", |_| {}).await;
-    let cookie = admin(&app).await;
+    let cookie = app.admin_cookie().await;
     let ok = [
         ("name", "social"),
         ("instance", "https://bawü.social"),
@@ -529,14 +502,14 @@ async fn only_admins_may_add_change_or_remove_network_channels() {
         stored[0].fields_json,
         r#"{"instance":"https://bawü.social"}"#
     );
-    assert_eq!(audit(&app).await.len(), 1);
+    assert_eq!(app.audit_rows("channel.").await.len(), 1);
 }
 
 #[tokio::test]
 async fn a_queued_post_for_a_removed_channel_ends_with_a_note_and_the_others_go_out() {
     let fake = FakeMastodonTelegram::start().await.unwrap();
     let app = start_with("http://127.0.0.1", |_| {}).await;
-    let cookie = admin(&app).await;
+    let cookie = app.admin_cookie().await;
     let e = editors(&app).await;
     let base = fake.base_url();
     for name in ["erst", "zweit"] {
@@ -611,7 +584,7 @@ async fn a_channel_whose_name_the_file_takes_later_stays_out_of_force_and_is_mar
         })];
     })
     .await;
-    let cookie = admin(&app).await;
+    let cookie = app.admin_cookie().await;
     let stored = NetworkChannelInput {
         municipality_id: app.a,
         name: "social",
