@@ -8,13 +8,16 @@ use std::time::Duration;
 use rathaus_channels::fake_mastodon::{
     FakeMastodonTelegram, MASTODON_TOKEN, TELEGRAM_CHANNEL, TELEGRAM_CHANNEL_TOKEN,
 };
-use rathaus_channels::fake_networks::{FakeNetworks, GRAPH_TOKEN, IG_USER_ID, PAGE_ID};
+use rathaus_channels::fake_networks::{FakeNetworks, GRAPH_TOKEN, IG_USER_ID, PAGE_ID, X_TOKEN};
 use rathaus_hub::publish_jobs::OUTCOME_UNCLEAR;
 use serde_json::{json, Value};
 use tokio::io::AsyncBufReadExt as _;
 
 use crate::harness::{databases, Db};
 use crate::staged_media_split::{free_port, PNG_HEX};
+
+mod held_pds;
+use held_pds::HeldPds;
 
 /// The lease the test configures: a restarted worker takes the dead one's jobs over after it.
 const LEASE_SECONDS: u64 = 5;
@@ -26,21 +29,13 @@ pub(crate) fn rathaus() -> std::process::Command {
     c
 }
 
-/// Musterstadt with a Mastodon account and a Telegram channel (one fake), a Facebook page and an
-/// Instagram account (the Graph fake), no four-eyes rule and a short worker lease. A fixed port, so
-/// the restarted server has the public URL Instagram fetches staged images from.
-fn write_config(
-    dir: &Path,
-    db: &Db,
-    mastodon_telegram: &FakeMastodonTelegram,
-    graph: &FakeNetworks,
-    port: u16,
-) -> PathBuf {
+/// Musterstadt with the `channels` tables, no four-eyes rule and a short worker lease. A fixed port,
+/// so the restarted server has the public URL Instagram fetches staged images from.
+fn write_config(dir: &Path, db: &Db, port: u16, channels: &str) -> PathBuf {
     let database = match db {
         Db::Sqlite => String::new(),
         Db::Postgres(url) => format!("database_url = \"{url}\"\n"),
     };
-    let m = mastodon_telegram.base_url();
     let toml = format!(
         r#"listen = "127.0.0.1:{port}"
 public_url = "http://127.0.0.1:{port}"
@@ -56,7 +51,20 @@ name = "Stadt Musterstadt"
 [municipality.publishing]
 four_eyes = false
 
-[[municipality.mastodon]]
+{channels}"#,
+        data = dir.join("data").display(),
+    );
+    let path = dir.join("rathaus.toml");
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+/// A Mastodon account and a Telegram channel (one fake); a Facebook page, an Instagram account and
+/// an X account (the Graph and X fake).
+fn fake_channels(mastodon_telegram: &FakeMastodonTelegram, graph: &FakeNetworks) -> String {
+    let m = mastodon_telegram.base_url();
+    format!(
+        r#"[[municipality.mastodon]]
 name = "mastodon"
 instance = "{m}"
 access_token = "{MASTODON_TOKEN}"
@@ -80,13 +88,14 @@ chat = "{TELEGRAM_CHANNEL}"
 bot_token = "{TELEGRAM_CHANNEL_TOKEN}"
 api_base = "{m}"
 timeout_secs = 120
+
+[[municipality.x]]
+name = "x"
+access_token = "{X_TOKEN}"
+api_base = "{graph}"
 "#,
-        data = dir.join("data").display(),
         graph = graph.base_url(),
-    );
-    let path = dir.join("rathaus.toml");
-    std::fs::write(&path, toml).unwrap();
-    path
+    )
 }
 
 /// An editor and an API token for them, made with the CLI as an admin would.
@@ -205,7 +214,9 @@ pub(crate) fn channel<'a>(post: &'a Value, name: &str) -> &'a Value {
 /// The post once no channel is pending or in flight any more.
 async fn settle(http: &reqwest::Client, s: &Serve, token: &str, id: i64) -> Value {
     let path = format!("/api/v1/posts/{id}");
-    for _ in 0..(LEASE_SECONDS * 10 + 300) {
+    // The lease plus slack for a machine busy with other builds.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(LEASE_SECONDS + 120);
+    while tokio::time::Instant::now() < deadline {
         let (_, p) = api(http, s, token, reqwest::Method::GET, &path, None).await;
         let open = p["channels"]
             .as_array()
@@ -241,7 +252,8 @@ async fn killed_and_restarted(db: &Db) {
     let mastodon_telegram = FakeMastodonTelegram::start().await.unwrap();
     let graph = FakeNetworks::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write_config(dir.path(), db, &mastodon_telegram, &graph, free_port());
+    let channels = fake_channels(&mastodon_telegram, &graph);
+    let cfg = write_config(dir.path(), db, free_port(), &channels);
     let token = api_token(&cfg);
     let http = reqwest::Client::new();
 
@@ -250,6 +262,7 @@ async fn killed_and_restarted(db: &Db) {
     mastodon_telegram.withhold_next_answer("/sendMessage");
     graph.withhold_next_answer("POST", "/feed");
     graph.withhold_next_answer("POST", "/media_publish");
+    graph.withhold_next_answer("POST", "/2/tweets");
 
     let mut first = serve(&cfg).await;
     let text = "Stadtfest am Samstag: Die Marktstraße ist von 8 bis 20 Uhr gesperrt.";
@@ -260,7 +273,7 @@ async fn killed_and_restarted(db: &Db) {
         reqwest::Method::POST,
         "/api/v1/posts",
         Some(json!({"text": text, "language": "de", "media": [],
-                    "channels": ["mastodon", "facebook", "kanal"]})),
+                    "channels": ["mastodon", "facebook", "kanal", "x"]})),
     )
     .await;
     assert_eq!(s, 201, "{v}");
@@ -302,12 +315,13 @@ async fn killed_and_restarted(db: &Db) {
         }
     }
 
-    // All four platforms have the posts; their answers are held back …
+    // All five platforms have the posts; their answers are held back …
     wait_for("the platforms to accept the posts", || {
         mastodon_telegram.statuses().len() == 1
             && mastodon_telegram.messages().len() == 1
             && graph.page_posts().len() == 1
             && graph.instagram_media().len() == 1
+            && graph.tweets().len() == 1
     })
     .await;
     // … and the process dies before it records anything (SIGKILL: no code of it runs any more).
@@ -329,7 +343,8 @@ async fn killed_and_restarted(db: &Db) {
         [
             ("facebook", "sending"),
             ("kanal", "sending"),
-            ("mastodon", "sending")
+            ("mastodon", "sending"),
+            ("x", "sending")
         ]
     );
     let ig_state = store.publication_states(ig_id).await.unwrap();
@@ -413,7 +428,199 @@ async fn killed_and_restarted(db: &Db) {
     assert_eq!(ig["status"], json!("published"), "{settled_ig}");
     assert_eq!(ig["url"], ig_media[0]["permalink"]);
 
+    // X: no key either; found among the account's recent posts by its text, not posted again.
+    let tweets = graph.tweets();
+    assert_eq!(tweets.len(), 1, "X has the post once: {tweets:?}");
+    let x_requests = graph.requests();
+    let tweeted = x_requests
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/2/tweets")
+        .count();
+    assert_eq!(tweeted, 1, "never posted to X a second time");
+    assert!(
+        x_requests
+            .iter()
+            .any(|r| r.method == "GET" && r.path.ends_with("/tweets")),
+        "the restarted worker looked through the account's posts"
+    );
+    let x = channel(&settled, "x");
+    assert_eq!(x["status"], json!("published"), "{settled}");
+    assert_eq!(
+        x["url"],
+        json!(format!(
+            "https://x.com/i/web/status/{}",
+            tweets[0]["id"].as_str().unwrap()
+        ))
+    );
+
     let mut second = second;
+    second.child.start_kill().unwrap();
+    second.child.wait().await.unwrap();
+}
+
+/// The loopback PDS's account from scripts/test.sh: (PDS, handle, DID, app password); None (the test
+/// is skipped) outside CI when it is not running.
+fn bluesky_account() -> Option<(String, String, String, String)> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    match (
+        var("RATHAUS_TEST_BLUESKY_PDS"),
+        var("RATHAUS_TEST_BLUESKY_HANDLE"),
+        var("RATHAUS_TEST_BLUESKY_DID"),
+        var("RATHAUS_TEST_BLUESKY_APP_PASSWORD"),
+    ) {
+        (Some(pds), Some(handle), Some(did), Some(pw)) => Some((pds, handle, did, pw)),
+        _ => {
+            assert!(
+                std::env::var("CI").map_or(true, |v| v != "true"),
+                "RATHAUS_TEST_BLUESKY_* not set: this test needs the loopback PDS (scripts/test.sh starts it)"
+            );
+            eprintln!("skipping: RATHAUS_TEST_BLUESKY_PDS not set (run scripts/test.sh)");
+            None
+        }
+    }
+}
+
+/// The account's posts on the PDS itself (every page of `com.atproto.repo.listRecords`).
+async fn bluesky_posts(http: &reqwest::Client, pds: &str, did: &str) -> Vec<Value> {
+    let mut records = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query = vec![
+            ("repo", did.to_string()),
+            ("collection", "app.bsky.feed.post".to_string()),
+            ("limit", "100".to_string()),
+        ];
+        if let Some(c) = &cursor {
+            query.push(("cursor", c.clone()));
+        }
+        let page: Value = http
+            .get(format!("{pds}/xrpc/com.atproto.repo.listRecords"))
+            .query(&query)
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let batch = page["records"].as_array().cloned().unwrap_or_default();
+        let done = batch.is_empty();
+        records.extend(batch);
+        cursor = page["cursor"].as_str().map(str::to_string);
+        if done || cursor.is_none() {
+            return records;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_after_the_bluesky_pds_wrote_the_post_nothing_twice_after_its_restart() {
+    let Some(account) = bluesky_account() else {
+        return;
+    };
+    for db in databases().await {
+        killed_while_bluesky_answers(&db, &account).await;
+    }
+}
+
+async fn killed_while_bluesky_answers(db: &Db, account: &(String, String, String, String)) {
+    let (pds, handle, did, app_password) = account;
+    let held = HeldPds::start(pds).await;
+    let dir = tempfile::tempdir().unwrap();
+    let channels = format!(
+        r#"[[municipality.bluesky]]
+name = "bluesky"
+pds = "{}"
+handle = "{handle}"
+app_password = "{app_password}"
+"#,
+        held.url
+    );
+    let cfg = write_config(dir.path(), db, free_port(), &channels);
+    let token = api_token(&cfg);
+    let http = reqwest::Client::new();
+
+    // The PDS will write the post; its answer never reaches Rathaus.
+    held.withhold_next_create_record();
+    let mut first = serve(&cfg).await;
+    // Other tests post with the same account: this text is only this run's.
+    let text = format!(
+        "Wahllokale öffnen am Sonntag um 8 Uhr (Aushang {:08x}).",
+        rand::random::<u32>()
+    );
+    let (s, v) = api(
+        &http,
+        &first,
+        &token,
+        reqwest::Method::POST,
+        "/api/v1/posts",
+        Some(json!({"text": text, "language": "de", "media": [], "channels": ["bluesky"]})),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    for step in ["submit", "approve"] {
+        let path = format!("/api/v1/posts/{id}/{step}");
+        let (s, v) = api(&http, &first, &token, reqwest::Method::POST, &path, None).await;
+        assert_eq!(s, 200, "{step}: {v}");
+    }
+
+    wait_for("the PDS to write the post", || {
+        !held.withheld_answers().is_empty()
+    })
+    .await;
+    first.child.start_kill().unwrap();
+    let status = first.child.wait().await.unwrap();
+    assert!(!status.success(), "killed, not ended: {status:?}");
+    let written = held.withheld_answers();
+    let uri = written[0]["uri"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the PDS did not take the post: {written:?}"))
+        .to_string();
+
+    // The PDS has it; Rathaus does not know.
+    let ours = |records: &[Value]| -> Vec<String> {
+        records
+            .iter()
+            .filter(|r| r["value"]["text"] == json!(text))
+            .map(|r| r["uri"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ours(&bluesky_posts(&http, pds, did).await), [uri.as_str()]);
+    let config = rathaus::config::Config::load_with_env(Some(&cfg), &[]).unwrap();
+    let store = rathaus::server::open_store(&config).await.unwrap();
+    let states = store.publication_states(id).await.unwrap();
+    assert!(
+        states
+            .iter()
+            .any(|p| p.channel == "bluesky" && p.status == "sending"),
+        "{states:?}"
+    );
+    store.close().await;
+
+    let mut second = serve(&cfg).await;
+    let settled = settle(&http, &second, &token, id).await;
+
+    // Read back from the PDS: the post once, the one the dead process had sent.
+    assert_eq!(
+        ours(&bluesky_posts(&http, pds, did).await),
+        [uri.as_str()],
+        "Bluesky has the post once"
+    );
+    assert_eq!(
+        held.calls("com.atproto.repo.createRecord"),
+        1,
+        "never written a second time"
+    );
+    let b = channel(&settled, "bluesky");
+    assert_eq!(b["status"], json!("published"), "{settled}");
+    let rkey = uri.rsplit('/').next().unwrap();
+    assert_eq!(
+        b["url"],
+        json!(format!("https://bsky.app/profile/{handle}/post/{rkey}"))
+    );
+
     second.child.start_kill().unwrap();
     second.child.wait().await.unwrap();
 }
