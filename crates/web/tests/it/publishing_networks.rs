@@ -9,7 +9,7 @@ use rathaus_channels::publish::{MastodonConfig, NetworkConfig, TelegramChannelPu
 use rathaus_domain::publishing::{ChannelTarget, PublishKind};
 use rathaus_domain::Backoff;
 use rathaus_hub::publish_jobs::OUTCOME_UNCLEAR;
-use rathaus_hub::{Worker, WorkerOptions};
+use rathaus_hub::{RegistryHandle, Worker, WorkerOptions};
 use rathaus_store::Role;
 use serde_json::{json, Value};
 
@@ -46,15 +46,20 @@ pub(crate) async fn start(fake: &FakeMastodonTelegram, timeout_secs: u64) -> App
 
 /// A worker with short leases and quick retries, as a test can wait for them.
 pub(crate) fn worker(app: &App) -> Worker {
+    worker_on(app, app.registry.clone(), 8)
+}
+
+/// A worker like [`worker`] on `registry` (e.g. another process's), giving up after `max_attempts`.
+pub(crate) fn worker_on(app: &App, registry: RegistryHandle, max_attempts: u32) -> Worker {
     Worker::new(
         app.store.clone(),
-        app.registry.clone(),
+        registry,
         WorkerOptions {
             lease_ms: 400,
             backoff: Backoff {
                 base_ms: 50,
                 cap_ms: 200,
-                max_attempts: 8,
+                max_attempts,
             },
             ..WorkerOptions::default()
         },
@@ -78,14 +83,20 @@ pub(crate) async fn editors(app: &App) -> Editors {
     }
 }
 
-/// Composes for the news page, Mastodon and the Telegram channel, submits and approves; returns the id.
-pub(crate) async fn compose_and_approve(app: &App, e: &Editors, text: &str, media: &[i64]) -> i64 {
+/// Composes for `channels` with the images `media` and submits; returns the post's id.
+pub(crate) async fn compose_and_submit(
+    app: &App,
+    e: &Editors,
+    text: &str,
+    media: &[i64],
+    channels: &[&str],
+) -> i64 {
     let (s, v) = send(
         app,
         &e.author,
         "POST",
         "/api/v1/posts",
-        Some(json!({"text": text, "language": "de", "media": media, "channels": ["mastodon", "kanal"]})),
+        Some(json!({"text": text, "language": "de", "media": media, "channels": channels})),
     )
     .await;
     assert_eq!(s, 201, "{v}");
@@ -99,6 +110,11 @@ pub(crate) async fn compose_and_approve(app: &App, e: &Editors, text: &str, medi
     )
     .await;
     assert_eq!(s, 200, "{v}");
+    id
+}
+
+/// The second editor approves post `id` (due at once).
+pub(crate) async fn approve(app: &App, e: &Editors, id: i64) {
     let (s, v) = send(
         app,
         &e.reviewer,
@@ -108,6 +124,12 @@ pub(crate) async fn compose_and_approve(app: &App, e: &Editors, text: &str, medi
     )
     .await;
     assert_eq!(s, 200, "{v}");
+}
+
+/// Composes for the news page, Mastodon and the Telegram channel, submits and approves; returns the id.
+pub(crate) async fn compose_and_approve(app: &App, e: &Editors, text: &str, media: &[i64]) -> i64 {
+    let id = compose_and_submit(app, e, text, media, &["mastodon", "kanal"]).await;
+    approve(app, e, id).await;
     id
 }
 

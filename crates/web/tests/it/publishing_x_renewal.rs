@@ -3,13 +3,14 @@
 use rathaus_channels::fake_networks::{FakeNetworks, X_CLIENT_ID, X_REFRESH_TOKEN, X_TOKEN};
 use rathaus_channels::publish::NetworkConfig;
 use rathaus_domain::publishing::{ChannelTarget, PublishKind};
-use rathaus_domain::{Backoff, MunicipalitySettings};
-use rathaus_hub::{RegistryHandle, TenantConfig, Worker, WorkerOptions};
-use rathaus_store::{now_ms, Role};
+use rathaus_domain::MunicipalitySettings;
+use rathaus_hub::{RegistryHandle, TenantConfig, Worker};
+use rathaus_store::now_ms;
 use serde_json::{json, Value};
 
 use crate::harness::{start_with, App};
 use crate::publishing::send;
+use crate::publishing_networks::{approve, compose_and_submit, editors, worker_on};
 
 const PUBLIC_URL: &str = "http://127.0.0.1";
 
@@ -53,52 +54,17 @@ async fn start(fake: &FakeNetworks) -> App {
     .await
 }
 
+/// A worker on `registry` that gives up after four attempts.
 fn worker(app: &App, registry: RegistryHandle) -> Worker {
-    Worker::new(
-        app.store.clone(),
-        registry,
-        WorkerOptions {
-            lease_ms: 400,
-            backoff: Backoff {
-                base_ms: 50,
-                cap_ms: 200,
-                max_attempts: 4,
-            },
-            ..WorkerOptions::default()
-        },
-    )
+    worker_on(app, registry, 4)
 }
 
 /// Composes for X, has a second editor approve; the post is due at once.
 async fn approved(app: &App, text: &str) -> (i64, String) {
-    let author = app
-        .api_token(app.a, "redaktion@musterstadt.de", Role::Editor)
-        .await;
-    let reviewer = app
-        .api_token(app.a, "pressestelle@musterstadt.de", Role::Editor)
-        .await;
-    let (s, v) = send(
-        app,
-        &author,
-        "POST",
-        "/api/v1/posts",
-        Some(json!({"text": text, "language": "de", "channels": ["x"]})),
-    )
-    .await;
-    assert_eq!(s, 201, "{v}");
-    let id = v["id"].as_i64().unwrap();
-    for (token, step) in [(&author, "submit"), (&reviewer, "approve")] {
-        let (s, v) = send(
-            app,
-            token,
-            "POST",
-            &format!("/api/v1/posts/{id}/{step}"),
-            None,
-        )
-        .await;
-        assert_eq!(s, 200, "{v}");
-    }
-    (id, author)
+    let e = editors(app).await;
+    let id = compose_and_submit(app, &e, text, &[], &["x"]).await;
+    approve(app, &e, id).await;
+    (id, e.author)
 }
 
 async fn settled(app: &App, w: &Worker, token: &str, id: i64) -> Value {

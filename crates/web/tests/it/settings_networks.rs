@@ -10,73 +10,13 @@ use serde_json::{json, Value};
 
 use crate::harness::{header, start_with, App};
 use crate::publishing::send;
-use crate::publishing_networks::worker;
+use crate::publishing_networks::{approve, compose_and_submit, editors, post, worker, Editors};
 
 /// A submitted form: (field, value) pairs.
 type Form<'a> = &'a [(&'a str, &'a str)];
 
-/// Two editors' API tokens: one writes, the other approves (four eyes).
-async fn editors(app: &App) -> (String, String) {
-    (
-        app.api_token(app.a, "redaktion@musterstadt.de", Role::Editor)
-            .await,
-        app.api_token(app.a, "pressestelle@musterstadt.de", Role::Editor)
-            .await,
-    )
-}
-
-/// Composes for `channels` and submits; returns the post's id.
-async fn compose_and_submit(app: &App, e: &(String, String), text: &str, channels: &[&str]) -> i64 {
-    let (s, v) = send(
-        app,
-        &e.0,
-        "POST",
-        "/api/v1/posts",
-        Some(json!({"text": text, "language": "de", "media": [], "channels": channels})),
-    )
-    .await;
-    assert_eq!(s, 201, "{v}");
-    let id = v["id"].as_i64().unwrap();
-    let (s, v) = send(
-        app,
-        &e.0,
-        "POST",
-        &format!("/api/v1/posts/{id}/submit"),
-        None,
-    )
-    .await;
-    assert_eq!(s, 200, "{v}");
-    id
-}
-
-/// The second editor approves post `id` (due at once).
-async fn approve(app: &App, e: &(String, String), id: i64) {
-    let (s, v) = send(
-        app,
-        &e.1,
-        "POST",
-        &format!("/api/v1/posts/{id}/approve"),
-        None,
-    )
-    .await;
-    assert_eq!(s, 200, "{v}");
-}
-
-/// Composes for `channels`, submits and approves; returns the post's id.
-async fn compose_and_approve(
-    app: &App,
-    e: &(String, String),
-    text: &str,
-    channels: &[&str],
-) -> i64 {
-    let id = compose_and_submit(app, e, text, channels).await;
-    approve(app, e, id).await;
-    id
-}
-
-async fn result(app: &App, e: &(String, String), id: i64, channel: &str) -> Value {
-    let (s, v) = send(app, &e.0, "GET", &format!("/api/v1/posts/{id}"), None).await;
-    assert_eq!(s, 200, "{v}");
+async fn result(app: &App, e: &Editors, id: i64, channel: &str) -> Value {
+    let v = post(app, e, id).await;
     v["channels"]
         .as_array()
         .unwrap()
@@ -87,7 +27,7 @@ async fn result(app: &App, e: &(String, String), id: i64, channel: &str) -> Valu
 }
 
 /// Runs the worker until `channel` of post `id` is no longer pending or sending.
-async fn settle(app: &App, e: &(String, String), id: i64, channel: &str) -> Value {
+async fn settle(app: &App, e: &Editors, id: i64, channel: &str) -> Value {
     let w = worker(app);
     for _ in 0..100 {
         w.drain().await.unwrap();
@@ -211,7 +151,8 @@ async fn a_mastodon_channel_added_in_the_ui_is_offered_at_once_and_gets_the_next
     );
 
     // Published to the fake instance with the token entered in the form.
-    let id = compose_and_approve(&app, &e, "Neuer Kanal im Einsatz.", &["stadtsocial"]).await;
+    let id = compose_and_submit(&app, &e, "Neuer Kanal im Einsatz.", &[], &["stadtsocial"]).await;
+    approve(&app, &e, id).await;
     let r = settle(&app, &e, id, "stadtsocial").await;
     assert_eq!(r["status"], json!("published"), "{r}");
     let statuses: Vec<_> = fake
@@ -528,8 +469,9 @@ async fn a_queued_post_for_a_removed_channel_ends_with_a_note_and_the_others_go_
     }
     // Approved and queued, but no worker ran before the channel was removed; and one still waiting
     // for approval, approved after the removal.
-    let id = compose_and_approve(&app, &e, "Bald entfernt.", &["erst", "zweit"]).await;
-    let later = compose_and_submit(&app, &e, "Später freigegeben.", &["erst", "zweit"]).await;
+    let id = compose_and_submit(&app, &e, "Bald entfernt.", &[], &["erst", "zweit"]).await;
+    approve(&app, &e, id).await;
+    let later = compose_and_submit(&app, &e, "Später freigegeben.", &[], &["erst", "zweit"]).await;
     let res = app
         .post_form(&cookie, "/admin/kanaele/netzwerk/erst/entfernen", &[])
         .await;
@@ -558,7 +500,14 @@ async fn a_queued_post_for_a_removed_channel_ends_with_a_note_and_the_others_go_
     assert_eq!(fake.statuses().len(), 2);
     // Both posts are finished (partly failed), none is left publishing.
     for post in [id, later] {
-        let (_, v) = send(&app, &e.0, "GET", &format!("/api/v1/posts/{post}"), None).await;
+        let (_, v) = send(
+            &app,
+            &e.author,
+            "GET",
+            &format!("/api/v1/posts/{post}"),
+            None,
+        )
+        .await;
         assert_eq!(v["status"], json!("partly_failed"), "{v}");
     }
 }
