@@ -74,7 +74,51 @@ impl Store {
 
     /// Records one failed login (wrong password or wrong second factor) and forgets failures older than a day.
     pub async fn record_login_failure(&self, email: &str, ip: Option<&str>, at: i64) -> Result<()> {
-        let account = self.account_key(email);
+        self.insert_login_failure(self.account_key(email), ip, at)
+            .await
+    }
+
+    /// Failures from `ip` since `now - ip_window_ms`, for a sign-in that names no account yet (a
+    /// passkey sign-in before its credential is looked up). The account fields stay zero.
+    pub async fn address_login_failures(
+        &self,
+        ip: Option<&str>,
+        now: i64,
+        ip_window_ms: i64,
+    ) -> Result<LoginFailures> {
+        let Some(ip) = ip else {
+            return Ok(LoginFailures::default());
+        };
+        let ip_key = self.login_key("ip", ip);
+        let (ip_count, ip_first_at) = read!(self.db(), |ex| {
+            sqlx::query_as(
+                "SELECT COUNT(*), MIN(at) FROM login_failures WHERE ip_key = $1 AND at > $2",
+            )
+            .bind(&ip_key)
+            .bind(now - ip_window_ms)
+            .fetch_one(ex)
+            .await?
+        });
+        Ok(LoginFailures {
+            ip_count,
+            ip_first_at,
+            ..LoginFailures::default()
+        })
+    }
+
+    /// Records a failed sign-in that names no account (a passkey nobody registered): it counts for
+    /// the address only, under an account key no e-mail address hashes to.
+    pub async fn record_address_login_failure(&self, ip: Option<&str>, at: i64) -> Result<()> {
+        self.insert_login_failure(self.login_key("no-account", ""), ip, at)
+            .await
+    }
+
+    async fn insert_login_failure(
+        &self,
+        account: Vec<u8>,
+        ip: Option<&str>,
+        at: i64,
+    ) -> Result<()> {
         let ip_key = ip.map(|ip| self.login_key("ip", ip));
         write_tx!(self, |tx| {
             sqlx::query("DELETE FROM login_failures WHERE at < $1")
@@ -89,6 +133,18 @@ impl Store {
                 .await?;
         });
         Ok(())
+    }
+
+    /// The e-mail address a member's failed logins are counted under (`None` for no such member),
+    /// so that a passkey refused for a known account counts where its wrong passwords count.
+    pub async fn login_email_of(&self, staff_id: i64) -> Result<Option<String>> {
+        let email: Option<String> = read!(self.db(), |ex| {
+            sqlx::query_scalar("SELECT email FROM staff WHERE id = $1")
+                .bind(staff_id)
+                .fetch_optional(ex)
+                .await?
+        });
+        Ok(email)
     }
 
     /// After a successful login: the account starts again with a clean slate (its address does not).

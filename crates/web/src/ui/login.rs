@@ -67,6 +67,12 @@ impl Attempt {
     /// Counts a failure (wrong password or wrong code) and records a lockout it starts.
     pub(super) async fn failed(&self, state: &AppState, staff_id: Option<i64>, now: i64) {
         audit::record_anonymous(&state.store, audit::LOGIN_FAILED, self.audit_ip.clone()).await;
+        self.count_failure(state, staff_id, now).await;
+    }
+
+    /// Counts a failure the caller has audited already (e.g. a refused passkey) and records a
+    /// lockout it starts.
+    pub(super) async fn count_failure(&self, state: &AppState, staff_id: Option<i64>, now: i64) {
         if let Err(e) = state
             .store
             .record_login_failure(&self.email, self.ip_key.as_deref(), now)
@@ -76,34 +82,45 @@ impl Attempt {
             return;
         }
         if let Ok(Some(lock)) = self.lock(state, now).await {
-            tracing::warn!(
-                scope = lock.scope(),
-                "sign-in locked after repeated failures"
-            );
-            // A known account's lockout goes to its municipality's log, where its officers see it.
-            let municipality = match staff_id {
-                Some(id) => state
-                    .store
-                    .staff_municipalities(id)
-                    .await
-                    .ok()
-                    .and_then(|m| m.first().map(|(m, _)| *m)),
-                None => None,
-            };
-            let mut event = AuditEvent::new(municipality, "anonymous", audit::LOGIN_LOCKED)
-                .ip(self.audit_ip.clone())
-                .details(format!(
-                    "{}; until {}",
-                    lock.scope(),
-                    view::rfc3339(lock.until())
-                ));
-            if let Some(id) = staff_id {
-                event = event.target(format!("staff:{id}"));
-            }
-            if let Err(e) = state.store.audit(event, now).await {
-                tracing::error!(error = %e, "audit entry could not be written");
-            }
+            audit_lockout(state, lock, staff_id, self.audit_ip.clone(), now).await;
         }
+    }
+}
+
+/// Logs a lockout a failure just started; a known account's goes to its municipality's log, where
+/// its officers see it.
+pub(super) async fn audit_lockout(
+    state: &AppState,
+    lock: Lock,
+    staff_id: Option<i64>,
+    audit_ip: Option<String>,
+    now: i64,
+) {
+    tracing::warn!(
+        scope = lock.scope(),
+        "sign-in locked after repeated failures"
+    );
+    let municipality = match staff_id {
+        Some(id) => state
+            .store
+            .staff_municipalities(id)
+            .await
+            .ok()
+            .and_then(|m| m.first().map(|(m, _)| *m)),
+        None => None,
+    };
+    let mut event = AuditEvent::new(municipality, "anonymous", audit::LOGIN_LOCKED)
+        .ip(audit_ip)
+        .details(format!(
+            "{}; until {}",
+            lock.scope(),
+            view::rfc3339(lock.until())
+        ));
+    if let Some(id) = staff_id {
+        event = event.target(format!("staff:{id}"));
+    }
+    if let Err(e) = state.store.audit(event, now).await {
+        tracing::error!(error = %e, "audit entry could not be written");
     }
 }
 

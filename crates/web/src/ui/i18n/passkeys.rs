@@ -78,19 +78,4 @@ pub(super) const TABLE: &[(&str, &str, &str)] = &[
         "Die Anmeldung mit dem Passkey ist abgelaufen oder wurde schon verwendet. Bitte starten Sie sie noch einmal.",
         "The passkey sign-in has expired or was used already. Please start it again.",
     ),
-    (
-        "passkey.unknown",
-        "Dieser Passkey ist hier nicht bekannt.",
-        "This passkey is not known here.",
-    ),
-    (
-        "passkey.counter",
-        "Der Zähler des Passkeys ist nicht gestiegen; der Passkey könnte kopiert worden sein. Die Anmeldung wurde abgelehnt und protokolliert.",
-        "The passkey's counter did not increase; the passkey may have been copied. The sign-in was refused and logged.",
-    ),
-    (
-        "passkey.not_verified",
-        "Das Gerät hat Sie nicht bestätigt (Fingerabdruck, Gesicht oder PIN). Bitte versuchen Sie es noch einmal.",
-        "The device did not verify you (fingerprint, face or PIN). Please try again.",
-    ),
 ];

@@ -3,6 +3,7 @@
 
 mod account;
 mod sign_in;
+mod throttle;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -13,12 +13,14 @@ use rathaus_store::{
 use serde::Deserialize;
 use serde_json::json;
 
+use super::throttle::PasskeyAttempt;
 use super::{json_error, new_challenge, relying_party, CEREMONY_TIMEOUT_MS, CHALLENGE_MS};
 use crate::security::client::ClientAddr;
+use crate::security::throttle::Lock;
 use crate::ui::audit;
-use crate::ui::auth::{cookie_value, session_cookie_name, LoginPage};
+use crate::ui::auth::{cookie_value, session_cookie_name, set_cookie, LoginPage};
 use crate::ui::i18n::{Lang, Tr};
-use crate::ui::login::signed_in;
+use crate::ui::login::{locked_page, signed_in, Attempt};
 use crate::ui::sessions::Origin;
 use crate::ui::view;
 use crate::webauthn::ceremony::{b64, to_b64, verify_assertion};
@@ -109,6 +111,8 @@ pub struct AssertionForm {
 
 enum Refused {
     Check(WebAuthnError, Option<i64>),
+    /// The passkey's account is locked by failed logins: refused before its signature is checked.
+    Locked(Lock),
     Store(rathaus_store::StoreError),
 }
 
@@ -120,12 +124,13 @@ impl From<WebAuthnError> for Refused {
 
 /// Checks an assertion: client data, the challenge (issued for `purpose` to the cookie `binding`,
 /// used up here), the credential (of `expected_staff` if given), signature, user verification and
-/// counter; records the use. Returns the passkey.
+/// counter; records the use. Returns the passkey. A passkey whose account is locked is refused
+/// before any signature work.
 async fn check_assertion(
     state: &AppState,
-    purpose: ChallengePurpose,
-    binding: &str,
+    (purpose, binding): (ChallengePurpose, &str),
     expected_staff: Option<i64>,
+    attempt: &PasskeyAttempt,
     form: &AssertionForm,
 ) -> Result<StoredPasskey, Refused> {
     let rp = relying_party(state).ok_or(WebAuthnError::ClientData("no relying party"))?;
@@ -147,6 +152,13 @@ async fn check_assertion(
         .await
         .map_err(Refused::Store)?
         .ok_or(WebAuthnError::UnknownCredential)?;
+    if let Some(lock) = attempt
+        .account_lock(state, passkey.staff_id, now_ms())
+        .await
+        .map_err(Refused::Store)?
+    {
+        return Err(Refused::Locked(lock));
+    }
     let known = Some(passkey.staff_id);
     let with_staff = |e: WebAuthnError| Refused::Check(e, known);
     if expected_staff.is_some_and(|s| s != passkey.staff_id) {
@@ -184,7 +196,8 @@ async fn check_assertion(
 }
 
 /// Audits a refused passkey sign-in as a failed login (with the reason's code and, if known, the
-/// account) and returns the message for the member.
+/// account) and returns the message for the member, which names no reason that would tell a known
+/// passkey from an unknown one.
 async fn audit_refusal(
     state: &AppState,
     tr: Tr,
@@ -211,10 +224,10 @@ async fn audit_refusal(
     if let Err(e) = state.store.audit(event, now_ms()).await {
         tracing::error!(error = %e, "audit entry could not be written");
     }
-    format!("{} ({})", tr.t(message_key(error)), error.code())
+    tr.t(message_key(error)).to_string()
 }
 
-/// A refused passwordless sign-in: audited, answered with the login page and a specific message.
+/// A refused passwordless sign-in: audited, answered with the login page and a neutral message.
 async fn refused(
     state: &AppState,
     tr: Tr,
@@ -229,12 +242,11 @@ async fn refused(
     )
 }
 
+/// An expired or used-up challenge (found before any credential is looked up) asks to start again;
+/// every other refusal reads the same, so an unknown passkey looks like a bad signature.
 fn message_key(error: &WebAuthnError) -> &'static str {
     match error {
         WebAuthnError::WrongChallenge => "passkey.expired",
-        WebAuthnError::UnknownCredential | WebAuthnError::WrongUser => "passkey.unknown",
-        WebAuthnError::CounterRegression { .. } => "passkey.counter",
-        WebAuthnError::UserNotVerified => "passkey.not_verified",
         _ => "passkey.refused",
     }
 }
@@ -250,11 +262,23 @@ pub async fn submit(
     let origin = Origin::new(addr.map(truncate_ip), &headers);
     let name = ceremony_cookie_name(state.settings.secure_cookies);
     let binding = cookie_value(&headers, name).unwrap_or_default().to_string();
-    let checked = check_assertion(&state, ChallengePurpose::SignIn, &binding, None, &form).await;
+    let attempt = PasskeyAttempt::new(addr);
+    let now = now_ms();
+    match attempt.address_lock(&state, now).await {
+        Ok(Some(lock)) => return locked_page(tr, "", lock, now),
+        Ok(None) => {}
+        Err(e) => return view::internal_error(tr, &e),
+    }
+    let purpose = (ChallengePurpose::SignIn, binding.as_str());
+    let checked = check_assertion(&state, purpose, None, &attempt, &form).await;
     let passkey = match checked {
         Ok(p) => p,
         Err(Refused::Store(e)) => return view::internal_error(tr, &e),
-        Err(Refused::Check(e, staff)) => return refused(&state, tr, &origin, &e, staff).await,
+        Err(Refused::Locked(lock)) => return locked_page(tr, "", lock, now_ms()),
+        Err(Refused::Check(e, staff)) => {
+            attempt.failed(&state, staff, now_ms()).await;
+            return refused(&state, tr, &origin, &e, staff).await;
+        }
     };
     let municipality = match state.store.staff_municipalities(passkey.staff_id).await {
         Ok(m) => m.first().map(|(m, _)| *m),
@@ -270,6 +294,7 @@ pub async fn submit(
         )
         .await;
     };
+    attempt.succeeded(&state, passkey.staff_id).await;
     let mut res = signed_in(
         &state,
         tr,
@@ -378,19 +403,23 @@ pub async fn second_submit(
         Ok(None) => return Redirect::to("/login").into_response(),
         Err(e) => return view::internal_error(tr, &e),
     };
-    let checked = check_assertion(
-        &state,
-        ChallengePurpose::SecondFactor,
-        &token,
-        Some(login.staff_id),
-        &form,
-    )
-    .await;
+    let now = now_ms();
+    match Attempt::new(&login.email, addr).lock(&state, now).await {
+        Ok(Some(lock)) => return locked_out(&state, tr, &token, lock).await,
+        Ok(None) => {}
+        Err(e) => return view::internal_error(tr, &e),
+    }
+    let attempt = PasskeyAttempt::new(addr);
+    let purpose = (ChallengePurpose::SecondFactor, token.as_str());
+    let checked = check_assertion(&state, purpose, Some(login.staff_id), &attempt, &form).await;
     let passkey = match checked {
         Ok(p) => p,
         Err(Refused::Store(e)) => return view::internal_error(tr, &e),
+        Err(Refused::Locked(lock)) => return locked_out(&state, tr, &token, lock).await,
         Err(Refused::Check(e, _)) => {
-            // The pending login stays: the member may try again or use the app's code.
+            // Counted for the account signing in (whoever's passkey it was); the pending login
+            // stays: the member may try again or use the app's code.
+            attempt.failed(&state, Some(login.staff_id), now_ms()).await;
             let text = audit_refusal(&state, tr, &origin, &e, Some(login.staff_id)).await;
             return crate::ui::login_mfa::code_step_with_error(
                 &state,
@@ -405,6 +434,7 @@ pub async fn second_submit(
     if let Err(e) = state.store.delete_session(&token).await {
         return view::internal_error(tr, &e);
     }
+    attempt.succeeded(&state, login.staff_id).await;
     signed_in(
         &state,
         tr,
@@ -415,4 +445,16 @@ pub async fn second_submit(
         Some(format!("passkey {}", passkey.id)),
     )
     .await
+}
+
+/// Locked while the second step waits: like a wrong code at that moment, the half-finished login is
+/// over and the first factor must be given again once the lock has passed.
+async fn locked_out(state: &AppState, tr: Tr, token: &str, lock: Lock) -> Response {
+    if let Err(e) = state.store.delete_session(token).await {
+        return view::internal_error(tr, &e);
+    }
+    let mut res = locked_page(tr, "", lock, now_ms());
+    res.headers_mut()
+        .insert(header::SET_COOKIE, set_cookie(state, "", 0));
+    res
 }
