@@ -93,3 +93,25 @@ pub async fn tamper(t: &TestStore, sql: &str) {
         pool.close().await;
     }
 }
+
+/// The municipality `slug` called `name` (Europe/Berlin), made if it is not there yet; its id.
+pub async fn municipality(s: &Store, slug: &str, name: &str) -> i64 {
+    s.ensure_municipality(slug, name, "Europe/Berlin", 1_790_000_000_000)
+        .await
+        .unwrap()
+        .id
+}
+
+/// An editor `autorin@x.de` of municipality `m`, made if she is not there yet; her id.
+pub async fn author(s: &Store, m: i64) -> i64 {
+    s.upsert_staff(
+        m,
+        "autorin@x.de",
+        "Autorin",
+        None,
+        rathaus_store::Role::Editor,
+        1_790_000_000_000,
+    )
+    .await
+    .unwrap()
+}

@@ -4,7 +4,7 @@ use rathaus_domain::schedule::response_time::{Clock, Situation};
 use rathaus_domain::{ChannelKind, InboundMessage, MessageContent, PlatformUser};
 use rathaus_store::{BulkCitizen, BulkConcern, BulkMessage, BulkResponse, PromiseRecord, Role};
 
-use crate::backends;
+use crate::backends::{self, municipality};
 
 const MIN: i64 = 60 * 1000;
 const T0: i64 = 1_790_000_000_000;
@@ -23,11 +23,7 @@ fn bulk_citizen(i: usize) -> BulkCitizen {
 async fn bulk_filled_concerns_read_back_and_erase_like_filed_ones() {
     for b in backends::all().await {
         let s = &b.store;
-        let m = s
-            .ensure_municipality("musterstadt", "Musterstadt", "Europe/Berlin", T0)
-            .await
-            .unwrap()
-            .id;
+        let m = municipality(s, "musterstadt", "Musterstadt").await;
         let wa = s
             .ensure_channel(m, ChannelKind::WhatsApp, "whatsapp", "1065", T0)
             .await

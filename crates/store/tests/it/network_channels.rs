@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use rathaus_store::{NetworkChannelInput, NewPost, Role};
+use rathaus_store::{NetworkChannelInput, NewPost};
 
-use crate::backends;
+use crate::backends::{self, author, municipality};
 
 const T0: i64 = 1_790_000_000_000;
 const TOKEN: &str = "mastodon-klartext-geheim-7f3a";
@@ -62,16 +62,8 @@ async fn stored_bytes(b: &backends::TestStore) -> Vec<Vec<u8>> {
 async fn network_channels_are_added_once_changed_and_removed_with_their_sealed_secret() {
     for b in backends::all().await {
         let s = &b.store;
-        let m = s
-            .ensure_municipality("musterstadt", "Musterstadt", "Europe/Berlin", T0)
-            .await
-            .unwrap()
-            .id;
-        let other = s
-            .ensure_municipality("beispieldorf", "Beispieldorf", "Europe/Berlin", T0)
-            .await
-            .unwrap()
-            .id;
+        let m = municipality(s, "musterstadt", "Musterstadt").await;
+        let other = municipality(s, "beispieldorf", "Beispieldorf").await;
         let v0 = s.settings_version().await.unwrap();
         let fields = r#"{"instance":"https://bawü.social"}"#;
         assert!(s
@@ -195,10 +187,7 @@ async fn network_channels_are_added_once_changed_and_removed_with_their_sealed_s
         assert_eq!(s.settings_version().await.unwrap(), v0 + 4, "{}", b.name);
 
         // A post published to the channel keeps its result after the channel is removed.
-        let author = s
-            .upsert_staff(m, "autorin@x.de", "Autorin", None, Role::Editor, T0)
-            .await
-            .unwrap();
+        let author = author(s, m).await;
         let channels = vec![("social".to_string(), "mastodon".to_string())];
         let post = s
             .create_post(

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use rathaus_store::{AuditFilter, NewPost, NewPostImage, PostStep, Role, Store, WEBSITE_CHANNEL};
 
-use crate::backends;
+use crate::backends::{self, author};
 
 const T0: i64 = 1_790_000_000_000;
 
@@ -17,10 +17,7 @@ async fn setup(s: &Store) -> (i64, i64, i64, i64) {
         .ensure_municipality("anderswo", "Anderswo", "Europe/Berlin", T0)
         .await
         .unwrap();
-    let author = s
-        .upsert_staff(m.id, "autorin@x.de", "Autorin", None, Role::Editor, T0)
-        .await
-        .unwrap();
+    let author = author(s, m.id).await;
     let reviewer = s
         .upsert_staff(m.id, "pruefer@x.de", "Prüfer", None, Role::Editor, T0)
         .await

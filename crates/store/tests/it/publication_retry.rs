@@ -7,7 +7,7 @@ use rathaus_store::{
     WEBSITE_CHANNEL,
 };
 
-use crate::backends;
+use crate::backends::{self, municipality};
 
 const T0: i64 = 1_790_000_000_000;
 
@@ -84,16 +84,8 @@ fn back_to_publishing(from: &'static str, actor: i64) -> PostStep<'static> {
 async fn a_failed_publication_goes_back_to_pending_with_its_post_and_a_job_in_one_step() {
     for b in backends::all().await {
         let s = &b.store;
-        let m = s
-            .ensure_municipality("musterstadt", "Musterstadt", "Europe/Berlin", T0)
-            .await
-            .unwrap()
-            .id;
-        let other = s
-            .ensure_municipality("beispieldorf", "Beispieldorf", "Europe/Berlin", T0)
-            .await
-            .unwrap()
-            .id;
+        let m = municipality(s, "musterstadt", "Musterstadt").await;
+        let other = municipality(s, "beispieldorf", "Beispieldorf").await;
         let (id, actor) = partly_failed_post(s, m).await;
         let retry = |municipality_id, from_status, post_step| PublicationRetry {
             municipality_id,
@@ -221,11 +213,7 @@ async fn a_failed_publication_goes_back_to_pending_with_its_post_and_a_job_in_on
 async fn renewed_network_tokens_are_sealed_kept_per_channel_and_leave_the_settings_version() {
     for b in backends::all().await {
         let s = &b.store;
-        let m = s
-            .ensure_municipality("musterstadt", "Musterstadt", "Europe/Berlin", T0)
-            .await
-            .unwrap()
-            .id;
+        let m = municipality(s, "musterstadt", "Musterstadt").await;
         let v0 = s.settings_version().await.unwrap();
         s.keep_network_tokens(
             m,

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use rathaus_store::{publication_status as st, NewPost, NewPostImage, Role, WEBSITE_CHANNEL};
+use rathaus_store::{publication_status as st, NewPost, NewPostImage, WEBSITE_CHANNEL};
 
-use crate::backends;
+use crate::backends::{self, author};
 
 const T0: i64 = 1_790_000_000_000;
 
@@ -16,10 +16,7 @@ async fn an_attempt_is_recorded_before_the_call_and_keeps_its_key_across_retries
             .ensure_municipality("musterstadt", "Musterstadt", "Europe/Berlin", T0)
             .await
             .unwrap();
-        let author = s
-            .upsert_staff(m.id, "autorin@x.de", "Autorin", None, Role::Editor, T0)
-            .await
-            .unwrap();
+        let author = author(s, m.id).await;
         let img = s
             .insert_post_image(
                 &NewPostImage {

@@ -6,7 +6,7 @@ use rathaus_domain::schedule::ResponseStatus;
 use rathaus_domain::{ChannelKind, ConcernStatus, InboundMessage, MessageContent, PlatformUser};
 use rathaus_store::{CitizenRef, PromiseRecord, ResponseAlerts, Role, Store};
 
-use crate::backends;
+use crate::backends::{self, municipality};
 
 const MIN: i64 = 60 * 1000;
 const T0: i64 = 1_790_000_000_000;
@@ -19,11 +19,7 @@ struct Town {
 }
 
 async fn town(s: &Store) -> Town {
-    let m = s
-        .ensure_municipality("musterstadt", "Musterstadt", "Europe/Berlin", T0)
-        .await
-        .unwrap()
-        .id;
+    let m = municipality(s, "musterstadt", "Musterstadt").await;
     let wa = s
         .ensure_channel(m, ChannelKind::WhatsApp, "whatsapp", "1065", T0)
         .await

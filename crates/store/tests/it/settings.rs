@@ -3,7 +3,7 @@
 
 use rathaus_domain::ChannelKind;
 
-use crate::backends;
+use crate::backends::{self, municipality};
 
 const T0: i64 = 1_790_000_000_000;
 const TOKEN: &str = "EAAGm0PX4ZCpsBAKlartext-geheim-9f3c";
@@ -12,11 +12,7 @@ const TOKEN: &str = "EAAGm0PX4ZCpsBAKlartext-geheim-9f3c";
 async fn overrides_raise_the_version_and_replace_each_other() {
     for b in backends::all().await {
         let s = &b.store;
-        let m = s
-            .ensure_municipality("musterstadt", "Musterstadt", "Europe/Berlin", T0)
-            .await
-            .unwrap()
-            .id;
+        let m = municipality(s, "musterstadt", "Musterstadt").await;
         let v0 = s.settings_version().await.unwrap();
         s.save_settings_override(
             m,
@@ -54,11 +50,7 @@ async fn overrides_raise_the_version_and_replace_each_other() {
 async fn channel_secrets_are_sealed_and_shown_as_last_four() {
     for b in backends::all().await {
         let s = &b.store;
-        let m = s
-            .ensure_municipality("musterstadt", "Musterstadt", "Europe/Berlin", T0)
-            .await
-            .unwrap()
-            .id;
+        let m = municipality(s, "musterstadt", "Musterstadt").await;
         let ch = s
             .ensure_channel(m, ChannelKind::WhatsApp, "whatsapp", "1001", T0)
             .await
@@ -107,16 +99,8 @@ async fn channel_secrets_are_sealed_and_shown_as_last_four() {
 async fn network_secrets_are_sealed_per_municipality_and_channel_name() {
     for b in backends::all().await {
         let s = &b.store;
-        let m = s
-            .ensure_municipality("musterstadt", "Musterstadt", "Europe/Berlin", T0)
-            .await
-            .unwrap()
-            .id;
-        let other = s
-            .ensure_municipality("beispieldorf", "Beispieldorf", "Europe/Berlin", T0)
-            .await
-            .unwrap()
-            .id;
+        let m = municipality(s, "musterstadt", "Musterstadt").await;
+        let other = municipality(s, "beispieldorf", "Beispieldorf").await;
         let v0 = s.settings_version().await.unwrap();
         s.save_network_secret(m, "mastodon", "access_token", "old-1234", "staff:1 a@x", T0)
             .await
@@ -179,11 +163,7 @@ async fn network_secrets_are_sealed_per_municipality_and_channel_name() {
 async fn sqlite_file_never_holds_a_channel_secret_in_plaintext() {
     let b = backends::sqlite().await;
     let s = &b.store;
-    let m = s
-        .ensure_municipality("musterstadt", "Musterstadt", "Europe/Berlin", T0)
-        .await
-        .unwrap()
-        .id;
+    let m = municipality(s, "musterstadt", "Musterstadt").await;
     let ch = s
         .ensure_channel(m, ChannelKind::Telegram, "bot", "bot", T0)
         .await

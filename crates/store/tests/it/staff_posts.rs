@@ -2,11 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use rathaus_store::{
-    AuditFilter, DraftEdit, NewPost, NewPostImage, PostStep, Role, WEBSITE_CHANNEL,
-};
+use rathaus_store::{AuditFilter, DraftEdit, NewPost, NewPostImage, PostStep, WEBSITE_CHANNEL};
 
-use crate::backends;
+use crate::backends::{self, author};
 
 const T0: i64 = 1_790_000_000_000;
 
@@ -22,10 +20,7 @@ async fn drafts_are_listed_edited_and_locked_once_submitted() {
             .ensure_municipality("anderswo", "Anderswo", "Europe/Berlin", T0)
             .await
             .unwrap();
-        let author = s
-            .upsert_staff(m.id, "autorin@x.de", "Autorin", None, Role::Editor, T0)
-            .await
-            .unwrap();
+        let author = author(s, m.id).await;
         let img = s
             .insert_post_image(
                 &NewPostImage {
