@@ -3,12 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-fn rathaus() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rathaus"));
-    c.env_remove("RATHAUS_MASTER_KEY")
-        .env("RATHAUS_LOG", "warn");
-    c
-}
+use crate::harness::rathaus;
 
 fn config(dir: &std::path::Path) -> std::path::PathBuf {
     let p = dir.join("rathaus.toml");

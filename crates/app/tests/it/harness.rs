@@ -151,3 +151,48 @@ fn fast_worker() -> WorkerOptions {
         ..WorkerOptions::default()
     }
 }
+
+/// The `rathaus` binary as a separate process (no master key from the environment, quiet log).
+pub fn rathaus() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rathaus"));
+    c.env_remove("RATHAUS_MASTER_KEY")
+        .env("RATHAUS_LOG", "warn");
+    c
+}
+
+/// Writes `rathaus.toml` in `dir` for a `rathaus` process on `port` (listen and public URL), with its
+/// data in `dir/data` on `db`, an optional worker lease, Musterstadt without the four-eyes rule and
+/// the `channels` tables; returns its path.
+pub fn process_config(
+    dir: &std::path::Path,
+    db: &Db,
+    port: u16,
+    lease_seconds: Option<u64>,
+    channels: &str,
+) -> PathBuf {
+    let database = match db {
+        Db::Sqlite => String::new(),
+        Db::Postgres(url) => format!("database_url = \"{url}\"\n"),
+    };
+    let worker = lease_seconds
+        .map(|s| format!("[worker]\nlease_seconds = {s}\n\n"))
+        .unwrap_or_default();
+    let toml = format!(
+        r#"listen = "127.0.0.1:{port}"
+public_url = "http://127.0.0.1:{port}"
+data_dir = "{data}"
+{database}
+{worker}[[municipality]]
+slug = "musterstadt"
+name = "Stadt Musterstadt"
+
+[municipality.publishing]
+four_eyes = false
+
+{channels}"#,
+        data = dir.join("data").display(),
+    );
+    let path = dir.join("rathaus.toml");
+    std::fs::write(&path, toml).unwrap();
+    path
+}

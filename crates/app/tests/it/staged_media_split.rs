@@ -7,8 +7,8 @@ use std::time::Duration;
 use rathaus_channels::fake_networks::{FakeNetworks, GRAPH_TOKEN, IG_USER_ID};
 use serde_json::{json, Value};
 
-use crate::harness::{databases, Db};
-use crate::publish_crash::{api, api_token, channel, rathaus, serve_with, wait_for, Serve};
+use crate::harness::{databases, process_config, rathaus, Db};
+use crate::publish_crash::{api, api_token, channel, serve_with, wait_for, Serve};
 
 /// A 16×16 PNG (an upload is re-encoded; Instagram gets a JPEG).
 pub(crate) const PNG_HEX: &str = "89504e470d0a1a0a0000000d4948445200000010000000100802000000909168360000004f4944415478da95c2211645000044d1b712d17949144551144551147f14456b9a65fd35cc3d970c56c968954c56c96c952c56c96a956c56c96e951c56c969955c56c96d95fcac92c72a79ad92cfea1f84c74a10c1ddb4100000000049454e44ae426082";
@@ -18,35 +18,18 @@ pub(crate) fn free_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
+/// Musterstadt with an Instagram account on the Graph fake, for processes on `port`.
 fn write_config(dir: &Path, db: &Db, graph: &FakeNetworks, port: u16) -> PathBuf {
-    let database = match db {
-        Db::Sqlite => String::new(),
-        Db::Postgres(url) => format!("database_url = \"{url}\"\n"),
-    };
-    let toml = format!(
-        r#"listen = "127.0.0.1:{port}"
-public_url = "http://127.0.0.1:{port}"
-data_dir = "{data}"
-{database}
-[[municipality]]
-slug = "musterstadt"
-name = "Stadt Musterstadt"
-
-[municipality.publishing]
-four_eyes = false
-
-[[municipality.instagram]]
+    let instagram = format!(
+        r#"[[municipality.instagram]]
 name = "instagram"
 user_id = "{IG_USER_ID}"
 access_token = "{GRAPH_TOKEN}"
 api_base = "{graph}"
 "#,
-        data = dir.join("data").display(),
         graph = graph.base_url(),
     );
-    let path = dir.join("rathaus.toml");
-    std::fs::write(&path, toml).unwrap();
-    path
+    process_config(dir, db, port, None, &instagram)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
