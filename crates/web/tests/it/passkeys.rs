@@ -198,13 +198,24 @@ pub(crate) async fn register(
     auth: &mut Authenticator,
     name: &str,
 ) -> String {
+    register_from(app, cookie, auth, name, ORIGIN).await
+}
+
+/// As [`register`], the browser on the page at `origin` (e.g. a server whose public URL has a port).
+pub(crate) async fn register_from(
+    app: &App,
+    cookie: &str,
+    auth: &mut Authenticator,
+    name: &str,
+    origin: &str,
+) -> String {
     let (opts, _) = options(app, cookie, "/account/passkeys/challenge").await;
     assert_eq!(opts["publicKey"]["rp"]["id"], "127.0.0.1");
     assert_eq!(
         opts["publicKey"]["authenticatorSelection"]["userVerification"],
         "required"
     );
-    let mut form = auth.create(&opts, ORIGIN);
+    let mut form = auth.create(&opts, origin);
     form.push(("name", name.to_string()));
     let res = post(app, cookie, "/account/passkeys", &form).await;
     assert_eq!(res.status().as_u16(), 303, "{}", res.text().await.unwrap());

@@ -11,7 +11,8 @@ use reqwest::header;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::harness::{start_at_own_address, App, TOTP_SECRET};
+use crate::harness::{header as header_of, start_at_own_address, App, TOTP_SECRET};
+use crate::passkeys::{cookie_of, options, post, register_from, Authenticator};
 use rathaus_web::security::totp;
 
 const BUTTON_LABEL: &str = "Stadt-Login";
@@ -370,6 +371,87 @@ async fn a_provider_that_checks_the_second_factor_satisfies_it_for_an_admin_with
     assert_eq!(
         redirect_of(&app, &session, "/admin").await.as_deref(),
         Some("/account/mfa")
+    );
+}
+
+/// An administrator whose provider does not check a second factor (`satisfies_mfa = false`) and who
+/// has a passkey but no authenticator app: the provider's sign-in (in Chromium) leads to the second
+/// step, the passkey (the software authenticator over HTTP, with the browser's session cookie)
+/// completes it, and the session records single sign-on plus passkey.
+#[tokio::test]
+async fn after_the_provider_a_passkey_completes_the_second_step() {
+    let Some(dir) = tooling() else { return };
+    let (app, _provider) = setup(&dir, false).await;
+    let email = "chefin@musterstadt.de";
+    let id = admin_without_second_factor(&app, email).await;
+    // Earlier, signed in with the password, the administrator added a passkey on the account page.
+    let password = app.login(email).await;
+    let mut key = Authenticator::new(21);
+    let password =
+        register_from(&app, &password, &mut key, "Sicherheitsschlüssel", &app.base).await;
+    app.post_form(&password, "/logout", &[]).await;
+
+    let seen = browser_login(&dir, &app, email, None).await;
+    let final_url = seen["finalUrl"].as_str().unwrap();
+    assert!(
+        final_url.contains("/login/mfa"),
+        "the second step: {final_url}"
+    );
+    let text = seen["mainText"].as_str().unwrap();
+    assert!(text.contains("Mit Passkey bestätigen"), "{text}");
+    let pending = session_cookie(&seen);
+    assert_eq!(
+        app.get_page(&pending, "/admin").await.0,
+        303,
+        "nothing opens yet"
+    );
+    assert!(
+        audit_details(&app, "login.ok")
+            .await
+            .iter()
+            .all(|d| d.ends_with("method: password")),
+        "no sign-in but the earlier password one yet"
+    );
+
+    let (opts, _) = options(&app, &pending, "/login/mfa/passkey/challenge").await;
+    let allowed = opts["publicKey"]["allowCredentials"].as_array().unwrap();
+    assert_eq!(allowed.len(), 1, "{opts}");
+    let form = key.get(opts["publicKey"]["challenge"].as_str().unwrap(), &app.base);
+    let res = post(&app, &pending, "/login/mfa/passkey", &form).await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(header_of(res.headers(), "location"), "/inbox");
+    let session = cookie_of(&res);
+    assert_ne!(session, pending, "a new session id");
+    assert_eq!(app.get_page(&session, "/admin").await.0, 200);
+    let (status, sessions) = app.get_page(&session, "/account/sessions").await;
+    assert_eq!(status, 200);
+    assert!(sessions.contains("Single Sign-on + Passkey"), "{sessions}");
+    let methods: Vec<_> = app
+        .store
+        .staff_sessions(id, rathaus_store::now_ms(), 30 * 60 * 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|s| s.sign_in.map(|m| m.as_str()))
+        .collect();
+    assert_eq!(
+        methods,
+        ["sso+passkey"],
+        "the password session was signed out"
+    );
+    let passkey = app.store.staff_passkeys(id).await.unwrap()[0].id;
+    let ok = audit_details(&app, "login.ok").await;
+    assert!(
+        ok.contains(&format!(
+            "staff:{id} passkey {passkey}; method: sso+passkey"
+        )),
+        "{ok:?}"
+    );
+
+    assert_eq!(
+        app.get_page(&pending, "/login/mfa").await.0,
+        303,
+        "the pending login is used up"
     );
 }
 
