@@ -19,7 +19,7 @@ use rathaus_store::{now_ms, NetworkChannelInput, NetworkChannelRecord, StoreErro
 use super::network_form::{checked, form_fields, kind_label, problem_text, FormField};
 use super::{pick, CHANNEL_ADDED, CHANNEL_CHANGED, CHANNEL_REMOVED};
 use crate::ui::admin::require_admin;
-use crate::ui::audit::record_change;
+use crate::ui::audit::{record_change, Actor};
 use crate::ui::auth::StaffSession;
 use crate::ui::i18n::{Lang, Tr};
 use crate::ui::view::{self, Chrome};
@@ -368,19 +368,8 @@ pub async fn add(
         }
         Err(e) => return view::internal_error(tr, &e),
     }
-    record_change(
-        &state.store,
-        &actor,
-        CHANNEL_ADDED,
-        format!("network:{name}"),
-        Some(format!("kind={}", kind.as_str())),
-    )
-    .await;
-    if let Err(e) = state.registry.reload(now).await {
-        // Stored: the next check of the settings version (worker round, web watcher) tries again.
-        tracing::error!(error = %e, "rebuilding the registry after adding a channel failed");
-    }
-    Redirect::to(&format!("{PATH}?msg=added")).into_response()
+    let details = format!("kind={}", kind.as_str());
+    in_force(&state, &actor, CHANNEL_ADDED, name, details, now, "added").await
 }
 
 /// The stored channel of this municipality named `name`, with its kind.
@@ -394,6 +383,47 @@ async fn find(
         .into_iter()
         .find(|r| r.name == name)
         .and_then(|r| PublishKind::parse(&r.kind).map(|k| (r, k))))
+}
+
+/// The stored channel of the session's municipality named `name` with its kind, or the page to answer
+/// with instead: not found, or the error reading it.
+async fn found(
+    state: &AppState,
+    session: &StaffSession,
+    tr: Tr,
+    name: &str,
+) -> Result<(NetworkChannelRecord, PublishKind), Response> {
+    match find(state, session.info.municipality_id, name).await {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => Err(view::not_found(tr, Some(session.chrome(state, PATH).await))),
+        Err(e) => Err(view::internal_error(tr, &e)),
+    }
+}
+
+/// After a stored change to channel `name`: audits it as `action` with `details` (never a secret's
+/// value), rebuilds the registry so it is in force at once, and goes back to the list saying `msg`.
+async fn in_force(
+    state: &AppState,
+    actor: &Actor,
+    action: &str,
+    name: &str,
+    details: String,
+    now: i64,
+    msg: &str,
+) -> Response {
+    record_change(
+        &state.store,
+        actor,
+        action,
+        format!("network:{name}"),
+        Some(details),
+    )
+    .await;
+    if let Err(e) = state.registry.reload(now).await {
+        // Stored: the next check of the settings version (worker round, web watcher) tries again.
+        tracing::error!(error = %e, action, "rebuilding the registry after a channel change failed");
+    }
+    Redirect::to(&format!("{PATH}?msg={msg}")).into_response()
 }
 
 /// The stored secrets of a channel added in the admin UI, by name.
@@ -440,10 +470,9 @@ pub async fn edit_form(
         Err(r) => return r,
     };
     let municipality_id = session.info.municipality_id;
-    let (record, kind) = match find(&state, municipality_id, &name).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return view::not_found(tr, Some(session.chrome(&state, PATH).await)),
-        Err(e) => return view::internal_error(tr, &e),
+    let (record, kind) = match found(&state, &session, tr, &name).await {
+        Ok(found) => found,
+        Err(r) => return r,
     };
     let secrets = match stored_secrets(&state, municipality_id, &name).await {
         Ok(s) => s,
@@ -465,10 +494,9 @@ pub async fn change(
     };
     let lang = tr.lang;
     let municipality_id = session.info.municipality_id;
-    let (record, kind) = match find(&state, municipality_id, &name).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return view::not_found(tr, Some(session.chrome(&state, PATH).await)),
-        Err(e) => return view::internal_error(tr, &e),
+    let (record, kind) = match found(&state, &session, tr, &name).await {
+        Ok(found) => found,
+        Err(r) => return r,
     };
     let stored = match stored_secrets(&state, municipality_id, &name).await {
         Ok(s) => s,
@@ -551,22 +579,17 @@ pub async fn change(
         Ok(false) => return view::not_found(tr, Some(session.chrome(&state, PATH).await)),
         Err(e) => return view::internal_error(tr, &e),
     }
-    record_change(
-        &state.store,
+    let details = format!("kind={}; changed={}", kind.as_str(), changed.join(","));
+    in_force(
+        &state,
         &actor,
         CHANNEL_CHANGED,
-        format!("network:{name}"),
-        Some(format!(
-            "kind={}; changed={}",
-            kind.as_str(),
-            changed.join(",")
-        )),
+        &name,
+        details,
+        now,
+        "saved",
     )
-    .await;
-    if let Err(e) = state.registry.reload(now).await {
-        tracing::error!(error = %e, "rebuilding the registry after changing a channel failed");
-    }
-    Redirect::to(&format!("{PATH}?msg=saved")).into_response()
+    .await
 }
 
 /// `POST /admin/kanaele/netzwerk/{name}/entfernen`: posts keep their results for the channel (they
@@ -581,10 +604,9 @@ pub async fn remove(
         Err(r) => return r,
     };
     let municipality_id = session.info.municipality_id;
-    let kind = match find(&state, municipality_id, &name).await {
-        Ok(Some((_, kind))) => kind,
-        Ok(None) => return view::not_found(tr, Some(session.chrome(&state, PATH).await)),
-        Err(e) => return view::internal_error(tr, &e),
+    let kind = match found(&state, &session, tr, &name).await {
+        Ok((_, kind)) => kind,
+        Err(r) => return r,
     };
     match state
         .store
@@ -595,16 +617,15 @@ pub async fn remove(
         Ok(false) => return view::not_found(tr, Some(session.chrome(&state, PATH).await)),
         Err(e) => return view::internal_error(tr, &e),
     }
-    record_change(
-        &state.store,
+    let details = format!("kind={}", kind.as_str());
+    in_force(
+        &state,
         &session.actor(),
         CHANNEL_REMOVED,
-        format!("network:{name}"),
-        Some(format!("kind={}", kind.as_str())),
+        &name,
+        details,
+        now_ms(),
+        "removed",
     )
-    .await;
-    if let Err(e) = state.registry.reload(now_ms()).await {
-        tracing::error!(error = %e, "rebuilding the registry after removing a channel failed");
-    }
-    Redirect::to(&format!("{PATH}?msg=removed")).into_response()
+    .await
 }
