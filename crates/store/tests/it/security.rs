@@ -82,6 +82,56 @@ async fn login_failures_count_per_account_and_address_and_reset_per_account() {
     }
 }
 
+/// A sign-in that names no account (a passkey nobody registered) counts for its address only.
+#[tokio::test]
+async fn failures_without_an_account_count_for_the_address_only() {
+    for t in backends::all().await {
+        let s = &t.store;
+        for i in 0..3 {
+            s.record_address_login_failure(Some("10.0.0.9"), T0 + i * MIN)
+                .await
+                .unwrap();
+        }
+        s.record_address_login_failure(None, T0).await.unwrap();
+        s.record_login_failure("anna@x.de", Some("10.0.0.9"), T0 + 3 * MIN)
+            .await
+            .unwrap();
+        let now = T0 + 5 * MIN;
+        assert_eq!(
+            s.address_login_failures(Some("10.0.0.9"), now, 10 * MIN)
+                .await
+                .unwrap(),
+            LoginFailures {
+                ip_count: 4,
+                ip_first_at: Some(T0),
+                ..LoginFailures::default()
+            },
+            "{}: with the wrong password from the same address",
+            t.name
+        );
+        assert_eq!(
+            s.address_login_failures(None, now, 10 * MIN).await.unwrap(),
+            LoginFailures::default()
+        );
+        // The password path sees the same count for the address, and no account was charged.
+        let f = s
+            .login_failures("", Some("10.0.0.9"), now, DAY, 10 * MIN)
+            .await
+            .unwrap();
+        assert_eq!((f.account_count, f.ip_count), (0, 4), "{}", t.name);
+        let f = s.login_failures("anna@x.de", None, now, DAY, 10 * MIN);
+        assert_eq!(f.await.unwrap().account_count, 1, "{}", t.name);
+
+        // A member's failures are counted under the e-mail address they sign in with.
+        let (_, id) = member(s, " Anna@X.de", Role::Agent).await;
+        assert_eq!(
+            s.login_email_of(id).await.unwrap().as_deref(),
+            Some("anna@x.de")
+        );
+        assert_eq!(s.login_email_of(id + 1000).await.unwrap(), None);
+    }
+}
+
 async fn member(s: &rathaus_store::Store, email: &str, role: Role) -> (i64, i64) {
     let m = s
         .ensure_municipality("musterstadt", "Musterstadt", "Europe/Berlin", T0)
