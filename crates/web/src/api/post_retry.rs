@@ -55,6 +55,20 @@ pub fn retry_error(e: RetryError) -> ApiError {
     }
 }
 
+/// The answer once a channel was queued again (the worker is woken, the post returned) or refused.
+async fn answer(
+    state: &AppState,
+    municipality_id: i64,
+    id: i64,
+    queued: Result<(), RetryError>,
+) -> Result<Json<PostDto>, ApiError> {
+    queued.map_err(retry_error)?;
+    if let Some(worker) = &state.worker {
+        worker.wake();
+    }
+    Ok(Json(post_dto(state, municipality_id, id).await?))
+}
+
 /// Try a failed channel again once its cause is fixed (a renewed token, a shorter text variant …):
 /// the channel shows `pending`, then its new result. Audited as `post.retry`.
 #[utoipa::path(
@@ -78,7 +92,7 @@ pub async fn retry(
 ) -> Result<Json<PostDto>, ApiError> {
     let registry = state.registry.current();
     let tenant = tenant(&registry, &session)?;
-    publish_retry::retry_failed(
+    let queued = publish_retry::retry_failed(
         &state.store,
         tenant,
         id,
@@ -86,12 +100,8 @@ pub async fn retry(
         session.0.staff_id,
         now_ms(),
     )
-    .await
-    .map_err(retry_error)?;
-    if let Some(worker) = &state.worker {
-        worker.wake();
-    }
-    Ok(Json(post_dto(&state, tenant.row.id, id).await?))
+    .await;
+    answer(&state, tenant.row.id, id, queued).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -135,7 +145,7 @@ pub async fn resend(
             "Bestätigen Sie mit \"did_not_appear\": true, dass der Beitrag dort nicht erschienen ist. / Confirm with \"did_not_appear\": true that the post did not appear there.",
         ));
     }
-    publish_retry::resend_unclear(
+    let queued = publish_retry::resend_unclear(
         &state.store,
         tenant,
         id,
@@ -143,10 +153,6 @@ pub async fn resend(
         session.0.staff_id,
         now_ms(),
     )
-    .await
-    .map_err(retry_error)?;
-    if let Some(worker) = &state.worker {
-        worker.wake();
-    }
-    Ok(Json(post_dto(&state, tenant.row.id, id).await?))
+    .await;
+    answer(&state, tenant.row.id, id, queued).await
 }
