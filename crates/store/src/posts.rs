@@ -253,20 +253,17 @@ impl Store {
             .await?
             .rows_affected();
             if n == 1 {
-                sqlx::query(
-                    "INSERT INTO post_transitions (post_id, from_status, to_status, action, actor_id, comment, publish_at, at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(post_id)
-                .bind(step.from)
-                .bind(step.to)
-                .bind(step.action)
-                .bind(step.actor_id)
-                .bind(step.comment)
-                .bind(step.publish_at)
-                .bind(step.at)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(INSERT_TRANSITION)
+                    .bind(post_id)
+                    .bind(step.from)
+                    .bind(step.to)
+                    .bind(step.action)
+                    .bind(step.actor_id)
+                    .bind(step.comment)
+                    .bind(step.publish_at)
+                    .bind(step.at)
+                    .execute(&mut *tx)
+                    .await?;
             }
             n == 1
         });
@@ -407,3 +404,8 @@ impl Store {
         }))
     }
 }
+
+/// Records one workflow step of a post; binds post id, from, to, action, actor id, comment,
+/// publish_at and the time, in that order.
+pub(crate) const INSERT_TRANSITION: &str = "INSERT INTO post_transitions (post_id, from_status, to_status, action, actor_id, comment, publish_at, at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";

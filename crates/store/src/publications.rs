@@ -373,20 +373,17 @@ impl Store {
                     // Dropping the transaction undoes the publication's change.
                     return Ok(false);
                 }
-                sqlx::query(
-                    "INSERT INTO post_transitions (post_id, from_status, to_status, action, actor_id, comment, publish_at, at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(r.post_id)
-                .bind(step.from)
-                .bind(step.to)
-                .bind(step.action)
-                .bind(step.actor_id)
-                .bind(step.comment)
-                .bind(step.publish_at)
-                .bind(step.at)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(crate::posts::INSERT_TRANSITION)
+                    .bind(r.post_id)
+                    .bind(step.from)
+                    .bind(step.to)
+                    .bind(step.action)
+                    .bind(step.actor_id)
+                    .bind(step.comment)
+                    .bind(step.publish_at)
+                    .bind(step.at)
+                    .execute(&mut *tx)
+                    .await?;
             }
             sqlx::query(crate::jobs::INSERT_JOB)
                 .bind(job_id)
