@@ -2,7 +2,7 @@
 //! sealed in `network_secrets`; every change raises the settings version so all processes rebuild.
 
 use crate::db::{read, write_tx};
-use crate::settings::{network_secret_context, BUMP_VERSION};
+use crate::settings::{network_secret_context, BUMP_VERSION, UPSERT_NETWORK_SECRET};
 use crate::{Result, Store};
 
 /// A network channel as added in the admin UI (without its secret, see [`Store::network_secrets`]).
@@ -63,13 +63,19 @@ impl Store {
         }))
     }
 
-    /// The channel's secrets, each sealed under its municipality, channel and name.
-    fn seal_network_secrets<'a>(&self, c: &NetworkChannelInput<'a>) -> Vec<(&'a str, Vec<u8>)> {
-        c.secrets
+    /// The secrets of a network channel, each sealed under its municipality, channel and name.
+    pub(crate) fn seal_network_secrets<'a>(
+        &self,
+        municipality_id: i64,
+        channel_name: &str,
+        secrets: &[(&'a str, &str)],
+    ) -> Vec<(&'a str, Vec<u8>)> {
+        let key = self.secrets_key();
+        secrets
             .iter()
             .map(|(name, value)| {
-                let ctx = network_secret_context(c.municipality_id, c.name, name);
-                (*name, self.secrets_key().seal_str(value, &ctx))
+                let ctx = network_secret_context(municipality_id, channel_name, name);
+                (*name, key.seal_str(value, &ctx))
             })
             .collect()
     }
@@ -83,7 +89,7 @@ impl Store {
         changed_by: &str,
         now: i64,
     ) -> Result<bool> {
-        let sealed = self.seal_network_secrets(c);
+        let sealed = self.seal_network_secrets(c.municipality_id, c.name, &c.secrets);
         let added = write_tx!(self, |tx| {
             let n = sqlx::query(
                 "INSERT INTO network_channels (municipality_id, name, kind, fields_json, profile_url, \
@@ -110,7 +116,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
                 for (name, sealed) in &sealed {
-                    sqlx::query(UPSERT_SECRET)
+                    sqlx::query(UPSERT_NETWORK_SECRET)
                         .bind(c.municipality_id)
                         .bind(c.name)
                         .bind(*name)
@@ -136,7 +142,7 @@ impl Store {
         changed_by: &str,
         now: i64,
     ) -> Result<bool> {
-        let sealed = self.seal_network_secrets(c);
+        let sealed = self.seal_network_secrets(c.municipality_id, c.name, &c.secrets);
         let changed = write_tx!(self, |tx| {
             let n = sqlx::query(
                 "UPDATE network_channels SET fields_json = $1, profile_url = $2, changed_by = $3, \
@@ -154,7 +160,7 @@ impl Store {
             .rows_affected();
             if n > 0 {
                 for (name, sealed) in &sealed {
-                    sqlx::query(UPSERT_SECRET)
+                    sqlx::query(UPSERT_NETWORK_SECRET)
                         .bind(c.municipality_id)
                         .bind(c.name)
                         .bind(*name)
@@ -199,10 +205,3 @@ impl Store {
         Ok(removed)
     }
 }
-
-/// Stores a sealed network secret (replacing an earlier one).
-const UPSERT_SECRET: &str = "INSERT INTO network_secrets \
-     (municipality_id, channel_name, name, sealed, changed_by, changed_at) \
-     VALUES ($1, $2, $3, $4, $5, $6) \
-     ON CONFLICT (municipality_id, channel_name, name) DO UPDATE SET sealed = excluded.sealed, \
-     changed_by = excluded.changed_by, changed_at = excluded.changed_at";

@@ -4,7 +4,7 @@
 //! tokens when they need them instead of rebuilding their registries every two hours.
 
 use crate::db::{read, write_tx};
-use crate::settings::network_secret_context;
+use crate::settings::{network_secret_context, UPSERT_NETWORK_SECRET};
 use crate::{Result, Store};
 
 impl Store {
@@ -47,30 +47,18 @@ impl Store {
         changed_by: &str,
         now: i64,
     ) -> Result<()> {
-        let key = self.secrets_key();
-        let sealed: Vec<(&str, Vec<u8>)> = tokens
-            .iter()
-            .map(|(name, value)| {
-                let ctx = network_secret_context(municipality_id, channel_name, name);
-                (*name, key.seal_str(value, &ctx))
-            })
-            .collect();
+        let sealed = self.seal_network_secrets(municipality_id, channel_name, tokens);
         write_tx!(self, |tx| {
             for (name, blob) in &sealed {
-                sqlx::query(
-                    "INSERT INTO network_secrets (municipality_id, channel_name, name, sealed, changed_by, changed_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) \
-                     ON CONFLICT (municipality_id, channel_name, name) DO UPDATE SET sealed = excluded.sealed, \
-                     changed_by = excluded.changed_by, changed_at = excluded.changed_at",
-                )
-                .bind(municipality_id)
-                .bind(channel_name)
-                .bind(*name)
-                .bind(blob)
-                .bind(changed_by)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(UPSERT_NETWORK_SECRET)
+                    .bind(municipality_id)
+                    .bind(channel_name)
+                    .bind(*name)
+                    .bind(blob)
+                    .bind(changed_by)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
             }
         });
         Ok(())

@@ -108,6 +108,14 @@ fn secret_context(channel_id: i64, name: &str) -> Vec<u8> {
 pub(crate) const BUMP_VERSION: &str =
     "UPDATE settings_state SET version = version + 1 WHERE id = 1";
 
+/// Stores a sealed network secret, replacing an earlier one of the same municipality, channel and
+/// name; binds municipality id, channel name, name, sealed value, changed_by and the time.
+pub(crate) const UPSERT_NETWORK_SECRET: &str = "INSERT INTO network_secrets \
+     (municipality_id, channel_name, name, sealed, changed_by, changed_at) \
+     VALUES ($1, $2, $3, $4, $5, $6) \
+     ON CONFLICT (municipality_id, channel_name, name) DO UPDATE SET sealed = excluded.sealed, \
+     changed_by = excluded.changed_by, changed_at = excluded.changed_at";
+
 impl Store {
     /// Every override of every municipality (for building the registry).
     pub async fn settings_overrides(&self) -> Result<Vec<SettingsOverride>> {
@@ -263,20 +271,15 @@ impl Store {
             &network_secret_context(municipality_id, channel_name, name),
         );
         write_tx!(self, |tx| {
-            sqlx::query(
-                "INSERT INTO network_secrets (municipality_id, channel_name, name, sealed, changed_by, changed_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (municipality_id, channel_name, name) DO UPDATE SET sealed = excluded.sealed, \
-                 changed_by = excluded.changed_by, changed_at = excluded.changed_at",
-            )
-            .bind(municipality_id)
-            .bind(channel_name)
-            .bind(name)
-            .bind(&sealed)
-            .bind(changed_by)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(UPSERT_NETWORK_SECRET)
+                .bind(municipality_id)
+                .bind(channel_name)
+                .bind(name)
+                .bind(&sealed)
+                .bind(changed_by)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(BUMP_VERSION).execute(&mut *tx).await?;
         });
         Ok(())
