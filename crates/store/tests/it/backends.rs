@@ -94,6 +94,37 @@ pub async fn tamper(t: &TestStore, sql: &str) {
     }
 }
 
+/// The bytes in the one column `sql` selects, read directly from the test database (behind the
+/// store's back, e.g. to look for a plaintext).
+pub async fn raw_bytes(t: &TestStore, sql: &str) -> Vec<Vec<u8>> {
+    if t.url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
+        let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
+        pool.close().await;
+        rows
+    } else {
+        let pool = sqlx::SqlitePool::connect(&t.url).await.unwrap();
+        let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
+        pool.close().await;
+        rows
+    }
+}
+
+/// The texts in the one column `sql` selects, read directly from the test database.
+pub async fn raw_texts(t: &TestStore, sql: &str) -> Vec<String> {
+    if t.url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
+        let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
+        pool.close().await;
+        rows
+    } else {
+        let pool = sqlx::SqlitePool::connect(&t.url).await.unwrap();
+        let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
+        pool.close().await;
+        rows
+    }
+}
+
 /// The municipality `slug` called `name` (Europe/Berlin), made if it is not there yet; its id.
 pub async fn municipality(s: &Store, slug: &str, name: &str) -> i64 {
     s.ensure_municipality(slug, name, "Europe/Berlin", 1_790_000_000_000)

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use rathaus_store::{NetworkChannelInput, NewPost};
 
-use crate::backends::{self, author, municipality};
+use crate::backends::{self, author, municipality, raw_bytes, raw_texts};
 
 const T0: i64 = 1_790_000_000_000;
 const TOKEN: &str = "mastodon-klartext-geheim-7f3a";
@@ -28,29 +28,8 @@ fn mastodon<'a>(
 }
 
 async fn stored_bytes(b: &backends::TestStore) -> Vec<Vec<u8>> {
-    let q = "SELECT CAST(fields_json AS TEXT) FROM network_channels";
-    let (texts, sealed): (Vec<String>, Vec<Vec<u8>>) = match b.name {
-        "sqlite" => {
-            let pool = sqlx::SqlitePool::connect(&b.url).await.unwrap();
-            (
-                sqlx::query_scalar(q).fetch_all(&pool).await.unwrap(),
-                sqlx::query_scalar("SELECT sealed FROM network_secrets")
-                    .fetch_all(&pool)
-                    .await
-                    .unwrap(),
-            )
-        }
-        _ => {
-            let pool = sqlx::PgPool::connect(&b.url).await.unwrap();
-            (
-                sqlx::query_scalar(q).fetch_all(&pool).await.unwrap(),
-                sqlx::query_scalar("SELECT sealed FROM network_secrets")
-                    .fetch_all(&pool)
-                    .await
-                    .unwrap(),
-            )
-        }
-    };
+    let texts = raw_texts(b, "SELECT CAST(fields_json AS TEXT) FROM network_channels").await;
+    let sealed = raw_bytes(b, "SELECT sealed FROM network_secrets").await;
     texts
         .into_iter()
         .map(String::into_bytes)

@@ -7,7 +7,7 @@ use rathaus_store::{
     WEBSITE_CHANNEL,
 };
 
-use crate::backends::{self, municipality};
+use crate::backends::{self, municipality, raw_bytes};
 
 const T0: i64 = 1_790_000_000_000;
 
@@ -262,22 +262,7 @@ async fn renewed_network_tokens_are_sealed_kept_per_channel_and_leave_the_settin
             "{}",
             b.name
         );
-        let sealed: Vec<Vec<u8>> = match b.name {
-            "sqlite" => {
-                let pool = sqlx::SqlitePool::connect(&b.url).await.unwrap();
-                sqlx::query_scalar("SELECT sealed FROM network_secrets")
-                    .fetch_all(&pool)
-                    .await
-                    .unwrap()
-            }
-            _ => {
-                let pool = sqlx::PgPool::connect(&b.url).await.unwrap();
-                sqlx::query_scalar("SELECT sealed FROM network_secrets")
-                    .fetch_all(&pool)
-                    .await
-                    .unwrap()
-            }
-        };
+        let sealed = raw_bytes(&b, "SELECT sealed FROM network_secrets").await;
         assert_eq!(sealed.len(), 4);
         for blob in sealed {
             for plain in ["access-TWO", "refresh-TWO"] {

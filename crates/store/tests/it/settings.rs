@@ -3,7 +3,7 @@
 
 use rathaus_domain::ChannelKind;
 
-use crate::backends::{self, municipality};
+use crate::backends::{self, municipality, raw_bytes};
 
 const T0: i64 = 1_790_000_000_000;
 const TOKEN: &str = "EAAGm0PX4ZCpsBAKlartext-geheim-9f3c";
@@ -71,22 +71,11 @@ async fn channel_secrets_are_sealed_and_shown_as_last_four() {
         assert_eq!(all[0].kind, "whatsapp");
         assert_eq!(all[0].last4(), "9f3c");
         assert!(!format!("{:?}", all[0]).contains(TOKEN));
-        let sealed: Vec<u8> = match b.name {
-            "sqlite" => {
-                let pool = sqlx::SqlitePool::connect(&b.url).await.unwrap();
-                sqlx::query_scalar("SELECT sealed FROM channel_secrets")
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap()
-            }
-            _ => {
-                let pool = sqlx::PgPool::connect(&b.url).await.unwrap();
-                sqlx::query_scalar("SELECT sealed FROM channel_secrets")
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap()
-            }
-        };
+        let sealed = raw_bytes(&b, "SELECT sealed FROM channel_secrets")
+            .await
+            .into_iter()
+            .next()
+            .unwrap();
         assert!(
             !sealed.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
             "{}: the stored value is the plaintext",
@@ -133,22 +122,7 @@ async fn network_secrets_are_sealed_per_municipality_and_channel_name() {
         assert_eq!(mine.value, TOKEN);
         assert_eq!(mine.last4(), "9f3c");
         assert!(!format!("{mine:?}").contains(TOKEN));
-        let sealed: Vec<Vec<u8>> = match b.name {
-            "sqlite" => {
-                let pool = sqlx::SqlitePool::connect(&b.url).await.unwrap();
-                sqlx::query_scalar("SELECT sealed FROM network_secrets")
-                    .fetch_all(&pool)
-                    .await
-                    .unwrap()
-            }
-            _ => {
-                let pool = sqlx::PgPool::connect(&b.url).await.unwrap();
-                sqlx::query_scalar("SELECT sealed FROM network_secrets")
-                    .fetch_all(&pool)
-                    .await
-                    .unwrap()
-            }
-        };
+        let sealed = raw_bytes(&b, "SELECT sealed FROM network_secrets").await;
         assert!(
             sealed
                 .iter()
