@@ -264,11 +264,13 @@ async fn killed_and_restarted(db: &Db) {
     graph.withhold_next_answer("POST", "/media_publish");
     graph.withhold_next_answer("POST", "/2/tweets");
 
-    let mut first = serve(&cfg).await;
+    // The posts are written and approved before any worker runs, so the first worker takes all
+    // their jobs in one round (a round waits for all its jobs, and these never get an answer).
+    let mut composer = serve_with(&cfg, &["serve", "--no-worker"]).await;
     let text = "Stadtfest am Samstag: Die Marktstraße ist von 8 bis 20 Uhr gesperrt.";
     let (s, v) = api(
         &http,
-        &first,
+        &composer,
         &token,
         reqwest::Method::POST,
         "/api/v1/posts",
@@ -282,7 +284,7 @@ async fn killed_and_restarted(db: &Db) {
     let res = http
         .post(format!(
             "{}/api/v1/media?alt=Plakat%20des%20Stadtfests",
-            first.url
+            composer.url
         ))
         .bearer_auth(&token)
         .header("content-type", "image/png")
@@ -295,7 +297,7 @@ async fn killed_and_restarted(db: &Db) {
     let caption = "Das Plakat zum Stadtfest am Samstag.";
     let (s, v) = api(
         &http,
-        &first,
+        &composer,
         &token,
         reqwest::Method::POST,
         "/api/v1/posts",
@@ -310,10 +312,14 @@ async fn killed_and_restarted(db: &Db) {
     for post in [id, ig_id] {
         for step in ["submit", "approve"] {
             let path = format!("/api/v1/posts/{post}/{step}");
-            let (s, v) = api(&http, &first, &token, reqwest::Method::POST, &path, None).await;
+            let (s, v) = api(&http, &composer, &token, reqwest::Method::POST, &path, None).await;
             assert_eq!(s, 200, "{step}: {v}");
         }
     }
+
+    composer.child.start_kill().unwrap();
+    composer.child.wait().await.unwrap();
+    let mut first = serve(&cfg).await;
 
     // All five platforms have the posts; their answers are held back …
     wait_for("the platforms to accept the posts", || {
