@@ -159,6 +159,25 @@ async fn run_until(w: &Worker, mut until: impl FnMut() -> bool) {
     }
 }
 
+/// Runs `w` until channel `name` of post `id` is no longer pending or sending; its result.
+pub(crate) async fn settle_channel(
+    app: &App,
+    e: &Editors,
+    w: &Worker,
+    id: i64,
+    name: &str,
+) -> Value {
+    for _ in 0..100 {
+        w.drain().await.unwrap();
+        let r = channel(&post(app, e, id).await, name).clone();
+        if r["status"] != json!("pending") && r["status"] != json!("sending") {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{name} did not settle: {}", post(app, e, id).await);
+}
+
 pub(crate) async fn settle(app: &App, e: &Editors, w: &Worker, id: i64) -> Value {
     for _ in 0..100 {
         w.drain().await.unwrap();

@@ -6,11 +6,12 @@ use rathaus_domain::publishing::{ChannelTarget, PublishKind};
 use rathaus_domain::MunicipalitySettings;
 use rathaus_hub::{RegistryHandle, TenantConfig, Worker};
 use rathaus_store::now_ms;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::harness::{start_with, App};
-use crate::publishing::send;
-use crate::publishing_networks::{approve, compose_and_submit, editors, worker_on};
+use crate::publishing_networks::{
+    approve, compose_and_submit, editors, settle_channel, worker_on, Editors,
+};
 
 const PUBLIC_URL: &str = "http://127.0.0.1";
 
@@ -60,30 +61,11 @@ fn worker(app: &App, registry: RegistryHandle) -> Worker {
 }
 
 /// Composes for X, has a second editor approve; the post is due at once.
-async fn approved(app: &App, text: &str) -> (i64, String) {
+async fn approved(app: &App, text: &str) -> (i64, Editors) {
     let e = editors(app).await;
     let id = compose_and_submit(app, &e, text, &[], &["x"]).await;
     approve(app, &e, id).await;
-    (id, e.author)
-}
-
-async fn settled(app: &App, w: &Worker, token: &str, id: i64) -> Value {
-    for _ in 0..100 {
-        w.drain().await.unwrap();
-        let (_, p) = send(app, token, "GET", &format!("/api/v1/posts/{id}"), None).await;
-        let x = p["channels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["channel"] == json!("x"))
-            .unwrap()
-            .clone();
-        if x["status"] != json!("pending") && x["status"] != json!("sending") {
-            return x;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the X publication did not settle");
+    (id, e)
 }
 
 /// Every file of the database (with its write-ahead log), as bytes.
@@ -110,8 +92,8 @@ async fn an_expired_x_token_is_renewed_sealed_and_the_rotated_refresh_token_surv
 
     // The configured user token has expired: the job renews it and posts.
     fake.expire_x_access_token();
-    let (id, token) = approved(&app, "Der Wochenmarkt zieht auf den Rathausplatz.").await;
-    let x = settled(&app, &w, &token, id).await;
+    let (id, e) = approved(&app, "Der Wochenmarkt zieht auf den Rathausplatz.").await;
+    let x = settle_channel(&app, &e, &w, id, "x").await;
     assert_eq!(x["status"], json!("published"), "{x}");
     assert_eq!(fake.x_renewals(), 1);
     assert_eq!(fake.tweets().len(), 1);
@@ -151,8 +133,8 @@ async fn an_expired_x_token_is_renewed_sealed_and_the_rotated_refresh_token_surv
     .await
     .unwrap();
     let w2 = worker(&app, restarted);
-    let (id, token) = approved(&app, "Die Stadtbücherei hat neue Öffnungszeiten.").await;
-    let x = settled(&app, &w2, &token, id).await;
+    let (id, e) = approved(&app, "Die Stadtbücherei hat neue Öffnungszeiten.").await;
+    let x = settle_channel(&app, &e, &w2, id, "x").await;
     assert_eq!(x["status"], json!("published"), "{x}");
     assert_eq!(fake.x_renewals(), 2);
     let requests = fake.requests();
@@ -184,8 +166,8 @@ async fn a_refused_renewal_shows_on_the_post_that_the_x_connection_must_be_autho
     let app = start(&fake).await;
     let w = worker(&app, app.registry.clone());
     fake.revoke_x_refresh_token();
-    let (id, token) = approved(&app, "Sperrung der Brückenstraße.").await;
-    let x = settled(&app, &w, &token, id).await;
+    let (id, e) = approved(&app, "Sperrung der Brückenstraße.").await;
+    let x = settle_channel(&app, &e, &w, id, "x").await;
     assert_eq!(x["status"], json!("failed"), "{x}");
     let error = x["error"].as_str().unwrap();
     assert!(

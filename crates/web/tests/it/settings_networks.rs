@@ -10,37 +10,16 @@ use serde_json::{json, Value};
 
 use crate::harness::{header, start_with, App};
 use crate::publishing::send;
-use crate::publishing_networks::{approve, compose_and_submit, editors, post, worker, Editors};
+use crate::publishing_networks::{
+    approve, channel, compose_and_submit, editors, post, settle_channel, worker, Editors,
+};
 
 /// A submitted form: (field, value) pairs.
 type Form<'a> = &'a [(&'a str, &'a str)];
 
-async fn result(app: &App, e: &Editors, id: i64, channel: &str) -> Value {
-    let v = post(app, e, id).await;
-    v["channels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["channel"] == json!(channel))
-        .cloned()
-        .unwrap_or_else(|| panic!("no result for {channel}: {v}"))
-}
-
-/// Runs the worker until `channel` of post `id` is no longer pending or sending.
+/// Runs a fresh worker until `channel` of post `id` is no longer pending or sending.
 async fn settle(app: &App, e: &Editors, id: i64, channel: &str) -> Value {
-    let w = worker(app);
-    for _ in 0..100 {
-        w.drain().await.unwrap();
-        let r = result(app, e, id, channel).await;
-        if r["status"] != json!("pending") && r["status"] != json!("sending") {
-            return r;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!(
-        "{channel} did not settle: {}",
-        result(app, e, id, channel).await
-    );
+    settle_channel(app, e, &worker(app), id, channel).await
 }
 
 fn no_file_holds(app: &App, secret: &str) {
@@ -213,7 +192,7 @@ async fn a_mastodon_channel_added_in_the_ui_is_offered_at_once_and_gets_the_next
     );
     assert!(app.store.network_channels().await.unwrap().is_empty());
     assert!(app.store.network_secrets().await.unwrap().is_empty());
-    let kept = result(&app, &e, id, "stadtsocial").await;
+    let kept = channel(&post(&app, &e, id).await, "stadtsocial").clone();
     assert_eq!(kept["status"], json!("published"));
     assert_eq!(kept["url"], json!(url));
     let (_, shown) = app.get_page(&editor, &format!("/beitraege/{id}")).await;
