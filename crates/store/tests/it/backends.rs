@@ -146,3 +146,33 @@ pub async fn author(s: &Store, m: i64) -> i64 {
     .await
     .unwrap()
 }
+
+/// A German post "Hallo" of municipality `m` by `author` for `channels` (name, kind) with `images`,
+/// no variants, made at the fixtures' time; its id.
+pub async fn hallo_post(
+    s: &Store,
+    m: i64,
+    author: i64,
+    channels: &[(&str, &str)],
+    images: &[i64],
+) -> i64 {
+    let channels: Vec<(String, String)> = channels
+        .iter()
+        .map(|(name, kind)| (name.to_string(), kind.to_string()))
+        .collect();
+    s.create_post(
+        &rathaus_store::NewPost {
+            municipality_id: m,
+            author_id: author,
+            text: "Hallo",
+            language: "de",
+            variants: &std::collections::BTreeMap::new(),
+            channels: &channels,
+            images,
+            publish_at: None,
+        },
+        1_790_000_000_000,
+    )
+    .await
+    .unwrap()
+}

@@ -2,11 +2,9 @@
 //! municipality with their secret sealed, changed, removed with their secret, each raising the
 //! settings version; posts keep their results for a removed channel.
 
-use std::collections::BTreeMap;
+use rathaus_store::NetworkChannelInput;
 
-use rathaus_store::{NetworkChannelInput, NewPost};
-
-use crate::backends::{self, author, municipality, raw_bytes, raw_texts};
+use crate::backends::{self, author, hallo_post, municipality, raw_bytes, raw_texts};
 
 const T0: i64 = 1_790_000_000_000;
 const TOKEN: &str = "mastodon-klartext-geheim-7f3a";
@@ -167,23 +165,7 @@ async fn network_channels_are_added_once_changed_and_removed_with_their_sealed_s
 
         // A post published to the channel keeps its result after the channel is removed.
         let author = author(s, m).await;
-        let channels = vec![("social".to_string(), "mastodon".to_string())];
-        let post = s
-            .create_post(
-                &NewPost {
-                    municipality_id: m,
-                    author_id: author,
-                    text: "Hallo",
-                    language: "de",
-                    variants: &BTreeMap::new(),
-                    channels: &channels,
-                    images: &[],
-                    publish_at: None,
-                },
-                T0,
-            )
-            .await
-            .unwrap();
+        let post = hallo_post(s, m, author, &[("social", "mastodon")], &[]).await;
         let url = "https://bawü.social/@musterstadt/1";
         s.set_publication(post, "social", "published", Some(url), None, T0 + 8)
             .await

@@ -1,13 +1,10 @@
 //! Sending a channel again and renewed network tokens on both backends: the publication, the post's step back to publishing and the job move together or not at all; renewed tokens are sealed and leave the settings version alone.
 
-use std::collections::BTreeMap;
-
 use rathaus_store::{
-    publication_status as st, AuditFilter, NewPost, PostStep, PublicationRetry, Role, Store,
-    WEBSITE_CHANNEL,
+    publication_status as st, AuditFilter, PostStep, PublicationRetry, Role, Store, WEBSITE_CHANNEL,
 };
 
-use crate::backends::{self, municipality, raw_bytes};
+use crate::backends::{self, hallo_post, municipality, raw_bytes};
 
 const T0: i64 = 1_790_000_000_000;
 
@@ -24,26 +21,8 @@ async fn partly_failed_post(s: &Store, municipality: i64) -> (i64, i64) {
         )
         .await
         .unwrap();
-    let channels = vec![
-        (WEBSITE_CHANNEL.to_string(), WEBSITE_CHANNEL.to_string()),
-        ("mastodon".to_string(), "mastodon".to_string()),
-    ];
-    let id = s
-        .create_post(
-            &NewPost {
-                municipality_id: municipality,
-                author_id: author,
-                text: "Hallo",
-                language: "de",
-                variants: &BTreeMap::new(),
-                channels: &channels,
-                images: &[],
-                publish_at: None,
-            },
-            T0,
-        )
-        .await
-        .unwrap();
+    let channels = [(WEBSITE_CHANNEL, WEBSITE_CHANNEL), ("mastodon", "mastodon")];
+    let id = hallo_post(s, municipality, author, &channels, &[]).await;
     s.begin_publication_attempt(id, "mastodon", "key-1", T0 + 1)
         .await
         .unwrap()

@@ -1,10 +1,8 @@
 //! Network publications on both backends: the attempt is durable before the platform call, the key survives retries, results and notes are kept.
 
-use std::collections::BTreeMap;
+use rathaus_store::{publication_status as st, NewPostImage, WEBSITE_CHANNEL};
 
-use rathaus_store::{publication_status as st, NewPost, NewPostImage, WEBSITE_CHANNEL};
-
-use crate::backends::{self, author};
+use crate::backends::{self, author, hallo_post};
 
 const T0: i64 = 1_790_000_000_000;
 
@@ -32,26 +30,8 @@ async fn an_attempt_is_recorded_before_the_call_and_keeps_its_key_across_retries
             )
             .await
             .unwrap();
-        let channels = vec![
-            (WEBSITE_CHANNEL.to_string(), WEBSITE_CHANNEL.to_string()),
-            ("mastodon".to_string(), "mastodon".to_string()),
-        ];
-        let id = s
-            .create_post(
-                &NewPost {
-                    municipality_id: m.id,
-                    author_id: author,
-                    text: "Hallo",
-                    language: "de",
-                    variants: &BTreeMap::new(),
-                    channels: &channels,
-                    images: &[img],
-                    publish_at: None,
-                },
-                T0,
-            )
-            .await
-            .unwrap();
+        let channels = [(WEBSITE_CHANNEL, WEBSITE_CHANNEL), ("mastodon", "mastodon")];
+        let id = hallo_post(s, m.id, author, &channels, &[img]).await;
         assert_eq!(
             s.post_image_bytes(id).await.unwrap(),
             vec![(img, b"PNGBYTES".to_vec())]
