@@ -399,6 +399,19 @@ mod tests {
     use super::*;
     use crate::registry::WhatsAppChannelConfig;
 
+    /// A secret of network channel `channel` of municipality `slug` (id 1) as stored in the UI.
+    fn network_secret(slug: &str, channel: &str, name: &str, value: &str) -> NetworkSecret {
+        NetworkSecret {
+            municipality_id: 1,
+            slug: slug.into(),
+            channel_name: channel.into(),
+            name: name.into(),
+            value: value.into(),
+            changed_by: String::new(),
+            changed_at: 0,
+        }
+    }
+
     fn file() -> Vec<TenantConfig> {
         let mut settings = MunicipalitySettings::new("musterstadt", "Musterstadt");
         settings.office_hours.mon = vec!["08:00-12:00".into()];
@@ -501,15 +514,7 @@ mod tests {
                 app_password: "file-password".into(),
             }),
         ];
-        let secret = |slug: &str, channel: &str, name: &str, value: &str| NetworkSecret {
-            municipality_id: 1,
-            slug: slug.into(),
-            channel_name: channel.into(),
-            name: name.into(),
-            value: value.into(),
-            changed_by: String::new(),
-            changed_at: 0,
-        };
+        let secret = network_secret;
         let out = effective(
             &cfg,
             &[],
@@ -562,15 +567,7 @@ mod tests {
             changed_by: String::new(),
             changed_at: 0,
         };
-        let secret = |channel: &str, name: &str, value: &str| NetworkSecret {
-            municipality_id: 1,
-            slug: "musterstadt".into(),
-            channel_name: channel.into(),
-            name: name.into(),
-            value: value.into(),
-            changed_by: String::new(),
-            changed_at: 0,
-        };
+        let secret = |channel, name, value| network_secret("musterstadt", channel, name, value);
         let out = effective(
             &cfg,
             &[],
