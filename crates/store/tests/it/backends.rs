@@ -94,24 +94,17 @@ pub async fn tamper(t: &TestStore, sql: &str) {
     }
 }
 
-/// The bytes in the one column `sql` selects, read directly from the test database (behind the
+/// The values in the one column `sql` selects, read directly from the test database (behind the
 /// store's back, e.g. to look for a plaintext).
-pub async fn raw_bytes(t: &TestStore, sql: &str) -> Vec<Vec<u8>> {
-    if t.url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
-        let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
-        pool.close().await;
-        rows
-    } else {
-        let pool = sqlx::SqlitePool::connect(&t.url).await.unwrap();
-        let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
-        pool.close().await;
-        rows
-    }
-}
-
-/// The texts in the one column `sql` selects, read directly from the test database.
-pub async fn raw_texts(t: &TestStore, sql: &str) -> Vec<String> {
+pub async fn raw_column<T>(t: &TestStore, sql: &str) -> Vec<T>
+where
+    T: Send
+        + Unpin
+        + for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+        + sqlx::Type<sqlx::Sqlite>
+        + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+        + sqlx::Type<sqlx::Postgres>,
+{
     if t.url.starts_with("postgres") {
         let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
         let rows = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();

@@ -4,7 +4,7 @@
 
 use rathaus_store::NetworkChannelInput;
 
-use crate::backends::{self, author, hallo_post, municipality, raw_bytes, raw_texts};
+use crate::backends::{self, author, hallo_post, municipality, raw_column};
 
 const T0: i64 = 1_790_000_000_000;
 const TOKEN: &str = "mastodon-klartext-geheim-7f3a";
@@ -26,8 +26,9 @@ fn mastodon<'a>(
 }
 
 async fn stored_bytes(b: &backends::TestStore) -> Vec<Vec<u8>> {
-    let texts = raw_texts(b, "SELECT CAST(fields_json AS TEXT) FROM network_channels").await;
-    let sealed = raw_bytes(b, "SELECT sealed FROM network_secrets").await;
+    let texts: Vec<String> =
+        raw_column(b, "SELECT CAST(fields_json AS TEXT) FROM network_channels").await;
+    let sealed: Vec<Vec<u8>> = raw_column(b, "SELECT sealed FROM network_secrets").await;
     texts
         .into_iter()
         .map(String::into_bytes)

@@ -4,7 +4,7 @@ use rathaus_store::{
     publication_status as st, AuditFilter, PostStep, PublicationRetry, Role, Store, WEBSITE_CHANNEL,
 };
 
-use crate::backends::{self, hallo_post, municipality, raw_bytes};
+use crate::backends::{self, hallo_post, municipality, raw_column};
 
 const T0: i64 = 1_790_000_000_000;
 
@@ -241,7 +241,7 @@ async fn renewed_network_tokens_are_sealed_kept_per_channel_and_leave_the_settin
             "{}",
             b.name
         );
-        let sealed = raw_bytes(&b, "SELECT sealed FROM network_secrets").await;
+        let sealed: Vec<Vec<u8>> = raw_column(&b, "SELECT sealed FROM network_secrets").await;
         assert_eq!(sealed.len(), 4);
         for blob in sealed {
             for plain in ["access-TWO", "refresh-TWO"] {

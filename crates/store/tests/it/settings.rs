@@ -3,7 +3,7 @@
 
 use rathaus_domain::ChannelKind;
 
-use crate::backends::{self, municipality, raw_bytes};
+use crate::backends::{self, municipality, raw_column};
 
 const T0: i64 = 1_790_000_000_000;
 const TOKEN: &str = "EAAGm0PX4ZCpsBAKlartext-geheim-9f3c";
@@ -71,7 +71,7 @@ async fn channel_secrets_are_sealed_and_shown_as_last_four() {
         assert_eq!(all[0].kind, "whatsapp");
         assert_eq!(all[0].last4(), "9f3c");
         assert!(!format!("{:?}", all[0]).contains(TOKEN));
-        let sealed = raw_bytes(&b, "SELECT sealed FROM channel_secrets")
+        let sealed: Vec<u8> = raw_column(&b, "SELECT sealed FROM channel_secrets")
             .await
             .into_iter()
             .next()
@@ -122,7 +122,7 @@ async fn network_secrets_are_sealed_per_municipality_and_channel_name() {
         assert_eq!(mine.value, TOKEN);
         assert_eq!(mine.last4(), "9f3c");
         assert!(!format!("{mine:?}").contains(TOKEN));
-        let sealed = raw_bytes(&b, "SELECT sealed FROM network_secrets").await;
+        let sealed: Vec<Vec<u8>> = raw_column(&b, "SELECT sealed FROM network_secrets").await;
         assert!(
             sealed
                 .iter()
