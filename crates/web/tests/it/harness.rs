@@ -170,6 +170,30 @@ impl App {
         self._dir.path()
     }
 
+    /// The files of the database (with its write-ahead log) that hold `needle` as plain bytes; fails
+    /// when there is no database file to look in.
+    pub fn files_holding(&self, needle: &str) -> Vec<std::path::PathBuf> {
+        let mut read = 0;
+        let mut holding = Vec::new();
+        for entry in std::fs::read_dir(self.data_dir()).unwrap() {
+            let path = entry.unwrap().path();
+            if !path.is_file() {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            read += bytes.len();
+            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                holding.push(path);
+            }
+        }
+        assert!(
+            read > 0,
+            "no database file in {}",
+            self.data_dir().display()
+        );
+        holding
+    }
+
     /// The server's address with `localhost` as host (see [`start_at_localhost`]).
     pub fn localhost(&self) -> String {
         self.base.replace("127.0.0.1", "localhost")
