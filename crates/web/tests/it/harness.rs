@@ -440,6 +440,18 @@ impl App {
         set.split(';').next().unwrap().to_string()
     }
 
+    /// The text of `path` as anyone sees it (no cookie), whatever the status.
+    pub async fn public_text(&self, path: &str) -> String {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn get_page(&self, cookie: &str, path: &str) -> (u16, String) {
         let res = self
             .http

@@ -231,15 +231,7 @@ async fn composer_blocks_until_alt_text_then_a_second_editor_approves() {
         assert!(actions.iter().any(|x| x == a), "{a} audited: {actions:?}");
     }
 
-    let public = app
-        .http
-        .get(app.url("/musterstadt/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let public = app.public_text("/musterstadt/").await;
     assert!(public.contains("Vollsperrung der Lindenstraße ab Montag"));
     let post = app
         .http

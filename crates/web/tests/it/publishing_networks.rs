@@ -488,15 +488,7 @@ async fn edit_and_delete_propagate_and_the_post_says_where_deleting_was_not_poss
         "{page}"
     );
     // Off the news page.
-    let page = app
-        .http
-        .get(app.url("/musterstadt/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.public_text("/musterstadt/").await;
     assert!(!page.contains("Sperrmüll am Dienstag"), "{page}");
 
     // A draft cannot be edited or withdrawn this way.

@@ -9,14 +9,7 @@ use rathaus_store::{now_ms, AuditFilter, Role};
 use crate::harness::{header, start, App};
 
 async fn ics(app: &App) -> String {
-    app.http
-        .get(app.url("/musterstadt/sprechstunden.ics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    app.public_text("/musterstadt/sprechstunden.ics").await
 }
 
 #[tokio::test]

@@ -103,15 +103,7 @@ async fn a_mastodon_channel_added_in_the_ui_is_offered_at_once_and_gets_the_next
         composer.contains("name=\"channel\" value=\"stadtsocial\""),
         "{composer}"
     );
-    let directory = app
-        .http
-        .get(app.url("/musterstadt/kanaele"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let directory = app.public_text("/musterstadt/kanaele").await;
     assert!(
         directory.contains("https://bawü.social/@musterstadt"),
         "{directory}"
