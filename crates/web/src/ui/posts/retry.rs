@@ -94,12 +94,28 @@ fn refusal(tr: Tr, e: &RetryError) -> (StatusCode, String) {
     }
 }
 
-async fn outcome(
+/// Queues channel `channel` of post `id` again — a failed one, or an unclear one the staff member
+/// confirmed did not appear — and answers: back to the post page, or the refusal shown on it.
+async fn send_again(
     state: &AppState,
     session: &StaffSession,
     id: i64,
-    result: Result<(), RetryError>,
+    channel: &str,
+    confirmed_unclear: bool,
 ) -> Response {
+    let registry = state.registry.current();
+    let Some(t) = registry.tenant(session.info.municipality_id) else {
+        return view::internal_error(
+            session.tr(),
+            &"the session's municipality is not configured",
+        );
+    };
+    let (store, actor, now) = (&state.store, session.info.staff_id, now_ms());
+    let result = if confirmed_unclear {
+        publish_retry::resend_unclear(store, t, id, channel, actor, now).await
+    } else {
+        publish_retry::retry_failed(store, t, id, channel, actor, now).await
+    };
     match result {
         Ok(()) => {
             if let Some(worker) = &state.worker {
@@ -133,23 +149,7 @@ pub async fn retry(
     session: StaffSession,
     Path((id, channel)): Path<(i64, String)>,
 ) -> Response {
-    let registry = state.registry.current();
-    let Some(t) = registry.tenant(session.info.municipality_id) else {
-        return view::internal_error(
-            session.tr(),
-            &"the session's municipality is not configured",
-        );
-    };
-    let r = publish_retry::retry_failed(
-        &state.store,
-        t,
-        id,
-        &channel,
-        session.info.staff_id,
-        now_ms(),
-    )
-    .await;
-    outcome(&state, &session, id, r).await
+    send_again(&state, &session, id, &channel, false).await
 }
 
 #[derive(Deserialize)]
@@ -180,18 +180,5 @@ pub async fn resend(
         )
         .await;
     }
-    let registry = state.registry.current();
-    let Some(t) = registry.tenant(session.info.municipality_id) else {
-        return view::internal_error(tr, &"the session's municipality is not configured");
-    };
-    let r = publish_retry::resend_unclear(
-        &state.store,
-        t,
-        id,
-        &channel,
-        session.info.staff_id,
-        now_ms(),
-    )
-    .await;
-    outcome(&state, &session, id, r).await
+    send_again(&state, &session, id, &channel, true).await
 }
