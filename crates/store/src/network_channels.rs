@@ -2,7 +2,7 @@
 //! sealed in `network_secrets`; every change raises the settings version so all processes rebuild.
 
 use crate::db::{read, write_tx};
-use crate::settings::{network_secret_context, BUMP_VERSION, UPSERT_NETWORK_SECRET};
+use crate::settings::{network_secret_context, put_network_secrets, BUMP_VERSION};
 use crate::{Result, Store};
 
 /// A network channel as added in the admin UI (without its secret, see [`Store::network_secrets`]).
@@ -115,17 +115,8 @@ impl Store {
                 .bind(c.name)
                 .execute(&mut *tx)
                 .await?;
-                for (name, sealed) in &sealed {
-                    sqlx::query(UPSERT_NETWORK_SECRET)
-                        .bind(c.municipality_id)
-                        .bind(c.name)
-                        .bind(*name)
-                        .bind(sealed)
-                        .bind(changed_by)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                put_network_secrets(&mut tx, c.municipality_id, c.name, &sealed, changed_by, now)
+                    .await?;
                 sqlx::query(BUMP_VERSION).execute(&mut *tx).await?;
             }
             n > 0
@@ -159,17 +150,8 @@ impl Store {
             .await?
             .rows_affected();
             if n > 0 {
-                for (name, sealed) in &sealed {
-                    sqlx::query(UPSERT_NETWORK_SECRET)
-                        .bind(c.municipality_id)
-                        .bind(c.name)
-                        .bind(*name)
-                        .bind(sealed)
-                        .bind(changed_by)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                put_network_secrets(&mut tx, c.municipality_id, c.name, &sealed, changed_by, now)
+                    .await?;
                 sqlx::query(BUMP_VERSION).execute(&mut *tx).await?;
             }
             n > 0

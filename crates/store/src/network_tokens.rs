@@ -4,7 +4,7 @@
 //! tokens when they need them instead of rebuilding their registries every two hours.
 
 use crate::db::{read, write_tx};
-use crate::settings::{network_secret_context, UPSERT_NETWORK_SECRET};
+use crate::settings::{network_secret_context, put_network_secrets};
 use crate::{Result, Store};
 
 impl Store {
@@ -49,17 +49,15 @@ impl Store {
     ) -> Result<()> {
         let sealed = self.seal_network_secrets(municipality_id, channel_name, tokens);
         write_tx!(self, |tx| {
-            for (name, blob) in &sealed {
-                sqlx::query(UPSERT_NETWORK_SECRET)
-                    .bind(municipality_id)
-                    .bind(channel_name)
-                    .bind(*name)
-                    .bind(blob)
-                    .bind(changed_by)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            put_network_secrets(
+                &mut tx,
+                municipality_id,
+                channel_name,
+                &sealed,
+                changed_by,
+                now,
+            )
+            .await?;
         });
         Ok(())
     }

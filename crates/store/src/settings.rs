@@ -110,11 +110,43 @@ pub(crate) const BUMP_VERSION: &str =
 
 /// Stores a sealed network secret, replacing an earlier one of the same municipality, channel and
 /// name; binds municipality id, channel name, name, sealed value, changed_by and the time.
-pub(crate) const UPSERT_NETWORK_SECRET: &str = "INSERT INTO network_secrets \
+const UPSERT_NETWORK_SECRET: &str = "INSERT INTO network_secrets \
      (municipality_id, channel_name, name, sealed, changed_by, changed_at) \
      VALUES ($1, $2, $3, $4, $5, $6) \
      ON CONFLICT (municipality_id, channel_name, name) DO UPDATE SET sealed = excluded.sealed, \
      changed_by = excluded.changed_by, changed_at = excluded.changed_at";
+
+/// Stores the `sealed` secrets of one network channel in `tx`, each replacing an earlier value of
+/// the same municipality, channel and name.
+pub(crate) async fn put_network_secrets<'c, DB>(
+    tx: &mut sqlx::Transaction<'c, DB>,
+    municipality_id: i64,
+    channel_name: &str,
+    sealed: &[(&str, Vec<u8>)],
+    changed_by: &str,
+    now: i64,
+) -> Result<()>
+where
+    DB: sqlx::Database,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'e> &'e mut <DB as sqlx::Database>::Connection: sqlx::Executor<'e, Database = DB>,
+{
+    for (name, blob) in sealed {
+        sqlx::query(UPSERT_NETWORK_SECRET)
+            .bind(municipality_id)
+            .bind(channel_name)
+            .bind(*name)
+            .bind(blob.as_slice())
+            .bind(changed_by)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
 
 impl Store {
     /// Every override of every municipality (for building the registry).
@@ -266,20 +298,17 @@ impl Store {
         changed_by: &str,
         now: i64,
     ) -> Result<()> {
-        let sealed = self.secrets_key().seal_str(
-            value,
-            &network_secret_context(municipality_id, channel_name, name),
-        );
+        let sealed = self.seal_network_secrets(municipality_id, channel_name, &[(name, value)]);
         write_tx!(self, |tx| {
-            sqlx::query(UPSERT_NETWORK_SECRET)
-                .bind(municipality_id)
-                .bind(channel_name)
-                .bind(name)
-                .bind(&sealed)
-                .bind(changed_by)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            put_network_secrets(
+                &mut tx,
+                municipality_id,
+                channel_name,
+                &sealed,
+                changed_by,
+                now,
+            )
+            .await?;
             sqlx::query(BUMP_VERSION).execute(&mut *tx).await?;
         });
         Ok(())
