@@ -253,17 +253,7 @@ impl Store {
             .await?
             .rows_affected();
             if n == 1 {
-                sqlx::query(INSERT_TRANSITION)
-                    .bind(post_id)
-                    .bind(step.from)
-                    .bind(step.to)
-                    .bind(step.action)
-                    .bind(step.actor_id)
-                    .bind(step.comment)
-                    .bind(step.publish_at)
-                    .bind(step.at)
-                    .execute(&mut *tx)
-                    .await?;
+                record_transition(&mut tx, post_id, step).await?;
             }
             n == 1
         });
@@ -405,7 +395,34 @@ impl Store {
     }
 }
 
-/// Records one workflow step of a post; binds post id, from, to, action, actor id, comment,
-/// publish_at and the time, in that order.
-pub(crate) const INSERT_TRANSITION: &str = "INSERT INTO post_transitions (post_id, from_status, to_status, action, actor_id, comment, publish_at, at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+/// Records `step` of post `post_id` in its history, inside `tx`.
+pub(crate) async fn record_transition<'c, DB>(
+    tx: &mut sqlx::Transaction<'c, DB>,
+    post_id: i64,
+    step: &PostStep<'_>,
+) -> Result<()>
+where
+    DB: sqlx::Database,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'e> &'e mut <DB as sqlx::Database>::Connection: sqlx::Executor<'e, Database = DB>,
+{
+    sqlx::query(
+        "INSERT INTO post_transitions (post_id, from_status, to_status, action, actor_id, comment, publish_at, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(post_id)
+    .bind(step.from)
+    .bind(step.to)
+    .bind(step.action)
+    .bind(step.actor_id)
+    .bind(step.comment)
+    .bind(step.publish_at)
+    .bind(step.at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -373,17 +373,7 @@ impl Store {
                     // Dropping the transaction undoes the publication's change.
                     return Ok(false);
                 }
-                sqlx::query(crate::posts::INSERT_TRANSITION)
-                    .bind(r.post_id)
-                    .bind(step.from)
-                    .bind(step.to)
-                    .bind(step.action)
-                    .bind(step.actor_id)
-                    .bind(step.comment)
-                    .bind(step.publish_at)
-                    .bind(step.at)
-                    .execute(&mut *tx)
-                    .await?;
+                crate::posts::record_transition(&mut tx, r.post_id, step).await?;
             }
             sqlx::query(crate::jobs::INSERT_JOB)
                 .bind(job_id)
