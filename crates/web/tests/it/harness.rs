@@ -261,6 +261,21 @@ impl App {
         self.login("chefin@musterstadt.de").await
     }
 
+    /// One member of Musterstadt's staff for each role but admin, signed in: (email, session cookie).
+    pub async fn non_admin_cookies(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        for (email, role) in [
+            ("agent@musterstadt.de", Role::Agent),
+            ("dsb@musterstadt.de", Role::Dpo),
+            ("redaktion@musterstadt.de", Role::Editor),
+            ("gast@musterstadt.de", Role::Viewer),
+        ] {
+            self.staff(self.a, email, role).await;
+            out.push((email, self.login(email).await));
+        }
+        out
+    }
+
     /// Musterstadt's audit entries whose action starts with `prefix`.
     pub async fn audit_records(&self, prefix: &str) -> Vec<AuditRecord> {
         self.store

@@ -260,14 +260,7 @@ async fn invalid_input_is_refused_next_to_its_field_and_nothing_is_saved() {
 #[tokio::test]
 async fn only_admins_may_see_or_change_settings() {
     let app = start().await;
-    for (email, role) in [
-        ("agent@musterstadt.de", Role::Agent),
-        ("dsb@musterstadt.de", Role::Dpo),
-        ("redaktion@musterstadt.de", Role::Editor),
-        ("gast@musterstadt.de", Role::Viewer),
-    ] {
-        app.staff(app.a, email, role).await;
-        let cookie = app.login(email).await;
+    for (email, cookie) in app.non_admin_cookies().await {
         for path in [
             "/admin/einstellungen",
             "/admin/einstellungen/oeffnungszeiten",

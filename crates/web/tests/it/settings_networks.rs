@@ -5,7 +5,7 @@
 
 use rathaus_channels::fake_mastodon::{FakeMastodonTelegram, MASTODON_TOKEN};
 use rathaus_hub::RegistryHandle;
-use rathaus_store::{now_ms, AuditFilter, Role};
+use rathaus_store::{now_ms, AuditFilter};
 use serde_json::{json, Value};
 
 use crate::harness::{header, start_with, App};
@@ -372,14 +372,7 @@ async fn only_admins_may_add_change_or_remove_network_channels() {
             .as_u16(),
         303
     );
-    for (email, role) in [
-        ("agent@musterstadt.de", Role::Agent),
-        ("dsb@musterstadt.de", Role::Dpo),
-        ("redaktion@musterstadt.de", Role::Editor),
-        ("gast@musterstadt.de", Role::Viewer),
-    ] {
-        app.staff(app.a, email, role).await;
-        let c = app.login(email).await;
+    for (email, c) in app.non_admin_cookies().await {
         for path in [
             "/admin/kanaele/neu/mastodon",
             "/admin/kanaele/netzwerk/social",
