@@ -13,7 +13,7 @@ use rathaus_hub::publish_jobs::OUTCOME_UNCLEAR;
 use serde_json::{json, Value};
 use tokio::io::AsyncBufReadExt as _;
 
-use crate::harness::{databases, Db};
+use crate::harness::{databases, process_config, rathaus, Db};
 use crate::staged_media_split::{free_port, PNG_HEX};
 
 mod bluesky;
@@ -22,41 +22,10 @@ mod held_pds;
 /// The lease the test configures: a restarted worker takes the dead one's jobs over after it.
 const LEASE_SECONDS: u64 = 5;
 
-pub(crate) fn rathaus() -> std::process::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_rathaus"));
-    c.env_remove("RATHAUS_MASTER_KEY")
-        .env("RATHAUS_LOG", "warn");
-    c
-}
-
 /// Musterstadt with the `channels` tables, no four-eyes rule and a short worker lease. A fixed port,
 /// so the restarted server has the public URL Instagram fetches staged images from.
 fn write_config(dir: &Path, db: &Db, port: u16, channels: &str) -> PathBuf {
-    let database = match db {
-        Db::Sqlite => String::new(),
-        Db::Postgres(url) => format!("database_url = \"{url}\"\n"),
-    };
-    let toml = format!(
-        r#"listen = "127.0.0.1:{port}"
-public_url = "http://127.0.0.1:{port}"
-data_dir = "{data}"
-{database}
-[worker]
-lease_seconds = {LEASE_SECONDS}
-
-[[municipality]]
-slug = "musterstadt"
-name = "Stadt Musterstadt"
-
-[municipality.publishing]
-four_eyes = false
-
-{channels}"#,
-        data = dir.join("data").display(),
-    );
-    let path = dir.join("rathaus.toml");
-    std::fs::write(&path, toml).unwrap();
-    path
+    process_config(dir, db, port, Some(LEASE_SECONDS), channels)
 }
 
 /// A Mastodon account and a Telegram channel (one fake); a Facebook page, an Instagram account and
