@@ -117,6 +117,8 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/account/sessions", Account),
     rule("POST", "/account/sessions/{reference}/end", Account),
     rule("POST", "/account/sessions/end-all", Account),
+    // Moving the session to another municipality of the member (the handler checks the membership).
+    rule("POST", "/account/gemeinde", Account),
     // Concerns.
     rule("GET", "/inbox", Staff(READ_CONCERNS)),
     rule("GET", "/concerns/{id}", Staff(READ_CONCERNS)),

@@ -14,6 +14,8 @@ pub const MFA_DISABLED: &str = "mfa.disabled";
 pub const MFA_RECOVERY_CODES: &str = "mfa.recovery_codes";
 pub const SESSION_ENDED: &str = "session.ended";
 pub const SESSIONS_ENDED_ALL: &str = "session.ended_all";
+/// A member of several municipalities moved their session to another one (recorded in both).
+pub const SESSION_MUNICIPALITY_SWITCHED: &str = "session.municipality_switched";
 pub const CONCERN_READ: &str = "concern.read";
 pub const CONCERN_REPLY: &str = "concern.reply";
 pub const CONCERN_NOTE: &str = "concern.note";

@@ -70,6 +70,8 @@ impl StaffSession {
     pub async fn chrome(&self, state: &AppState, path: &str) -> Chrome {
         let (name, _) = view::municipality(state, self.info.municipality_id).await;
         Chrome::new(&self.info, name, self.tr(), path)
+            .with_switch(state, &self.info, self.tr())
+            .await
     }
 }
 

@@ -206,12 +206,16 @@ async fn page(
     .collect();
     Ok(ConcernPage {
         tr,
-        chrome: Some(Chrome::new(
-            &session.info,
-            municipality,
-            tr,
-            &format!("/concerns/{}", s.id),
-        )),
+        chrome: Some(
+            Chrome::new(
+                &session.info,
+                municipality,
+                tr,
+                &format!("/concerns/{}", s.id),
+            )
+            .with_switch(state, &session.info, tr)
+            .await,
+        ),
         flash,
         error: retry.error,
         id: s.id,

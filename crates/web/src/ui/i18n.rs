@@ -41,6 +41,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("nav.inbox", "Posteingang", "Inbox"),
     ("nav.signed_in_as", "Angemeldet als", "Signed in as"),
     ("nav.logout", "Abmelden", "Sign out"),
+    ("nav.municipality", "Gemeinde", "Municipality"),
+    ("nav.switch_municipality", "Wechseln", "Switch"),
     ("login.title", "Anmelden", "Sign in"),
     ("login.email", "E-Mail-Adresse", "E-mail address"),
     ("login.password", "Passwort", "Password"),
@@ -211,6 +213,17 @@ const TABLE: &[(&str, &str, &str)] = &[
         "Something went wrong. Please try again later.",
     ),
     ("error.back", "Zur Startseite", "To the start page"),
+    ("error.bad_request_title", "Ungültige Anfrage", "Invalid request"),
+    (
+        "error.no_municipality",
+        "Bitte wählen Sie eine Gemeinde aus der Liste.",
+        "Please choose a municipality from the list.",
+    ),
+    (
+        "error.not_a_member",
+        "Sie gehören dieser Gemeinde nicht an.",
+        "You are not a member of this municipality.",
+    ),
 ];
 
 /// The text for `key` in `lang`; an unknown key shows itself, so a missing entry is visible, not silent.
@@ -303,6 +316,7 @@ mod tests {
             include_str!("login_sso.rs"),
             include_str!("mfa.rs"),
             include_str!("sessions.rs"),
+            include_str!("municipality_switch.rs"),
             include_str!("../../templates/account_nav.html"),
             include_str!("../../templates/account_mfa.html"),
             include_str!("../../templates/account_sessions.html"),

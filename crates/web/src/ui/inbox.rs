@@ -211,7 +211,11 @@ pub async fn inbox(
     };
     let page = InboxPage {
         tr,
-        chrome: Some(Chrome::new(&session.info, municipality, tr, &back)),
+        chrome: Some(
+            Chrome::new(&session.info, municipality, tr, &back)
+                .with_switch(&state, &session.info, tr)
+                .await,
+        ),
         flash: view::flash(tr, q.msg.as_deref()),
         error: None,
         status: status.as_str(),

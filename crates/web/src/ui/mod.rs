@@ -15,6 +15,7 @@ mod login_mfa;
 mod login_sso;
 pub(crate) mod media;
 mod mfa;
+mod municipality_switch;
 mod passkeys;
 mod posts;
 pub(crate) mod privacy;
@@ -47,6 +48,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/account/sessions", get(sessions::list))
         .route("/account/sessions/{reference}/end", post(sessions::end))
         .route("/account/sessions/end-all", post(sessions::end_all))
+        .route("/account/gemeinde", post(municipality_switch::switch))
         .route("/inbox", get(inbox::inbox))
         .route("/concerns/{id}", get(concern::show))
         .route("/concerns/{id}/reply", post(concern::reply))

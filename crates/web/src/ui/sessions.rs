@@ -79,6 +79,19 @@ pub(crate) async fn rotate(
     headers: &HeaderMap,
     proved: Option<SecondFactor>,
 ) -> Result<HeaderValue, StoreError> {
+    let municipality_id = session.info.municipality_id;
+    rotate_to(state, session, headers, proved, municipality_id).await
+}
+
+/// As [`rotate`], with the new session in `municipality_id` (the member's switch to another of their
+/// municipalities; the caller checks the membership).
+pub(crate) async fn rotate_to(
+    state: &AppState,
+    session: &StaffSession,
+    headers: &HeaderMap,
+    proved: Option<SecondFactor>,
+    municipality_id: i64,
+) -> Result<HeaderValue, StoreError> {
     let origin = Origin::new(session.ip.clone(), headers);
     let recorded = state
         .store
@@ -93,7 +106,7 @@ pub(crate) async fn rotate(
     let cookie = open(
         state,
         session.info.staff_id,
-        session.info.municipality_id,
+        municipality_id,
         &origin,
         false,
         sign_in,

@@ -30,6 +30,8 @@ pub struct Chrome {
     pub posts: bool,
     /// Whether the administration is offered (the matrix's `ADMIN` roles).
     pub admin: bool,
+    /// The member's municipalities for the header's switch; empty for a member of only one.
+    pub switch: Vec<super::municipality_switch::Choice>,
 }
 
 /// A municipality's display name and time zone, from the registry or (unconfigured) the store.
@@ -65,7 +67,14 @@ impl Chrome {
             reports: crate::security::access::REPORTS.contains(&session.role),
             admin: crate::security::access::ADMIN.contains(&session.role),
             posts: crate::security::access::PUBLISH.contains(&session.role),
+            switch: Vec::new(),
         }
+    }
+
+    /// With the municipality switch for a member of several municipalities.
+    pub async fn with_switch(mut self, state: &AppState, session: &SessionInfo, tr: Tr) -> Chrome {
+        self.switch = super::municipality_switch::choices(state, session, tr).await;
+        self
     }
 }
 

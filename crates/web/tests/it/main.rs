@@ -12,6 +12,7 @@ mod harness;
 mod limits;
 mod login_throttle;
 mod mfa;
+mod municipality_switch;
 mod news;
 mod passkeys;
 mod posts_browser;

@@ -140,12 +140,11 @@ pub async fn browse(
     };
     let mid = session.info.municipality_id;
     let (municipality, tz) = view::municipality(&state, mid).await;
-    let chrome = Some(Chrome::new(
-        &session.info,
-        municipality,
-        tr,
-        "/privacy/audit",
-    ));
+    let chrome = Some(
+        Chrome::new(&session.info, municipality, tr, "/privacy/audit")
+            .with_switch(&state, &session.info, tr)
+            .await,
+    );
     let verdict = match state.store.verify_audit().await {
         Ok(v) => v,
         Err(e) => return view::internal_error(tr, &e),

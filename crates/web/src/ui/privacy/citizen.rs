@@ -135,12 +135,16 @@ async fn render(
         .unwrap_or_default();
     let page = CitizenPage {
         tr,
-        chrome: Some(Chrome::new(
-            &session.info,
-            municipality,
-            tr,
-            &format!("/privacy/citizens/{}", citizen.id),
-        )),
+        chrome: Some(
+            Chrome::new(
+                &session.info,
+                municipality,
+                tr,
+                &format!("/privacy/citizens/{}", citizen.id),
+            )
+            .with_switch(state, &session.info, tr)
+            .await,
+        ),
         flash: None,
         error: None,
         subnav: super::subnav(tr, ""),

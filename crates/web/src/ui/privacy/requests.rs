@@ -125,7 +125,11 @@ pub async fn register(
         .collect();
     let page = RegisterPage {
         tr,
-        chrome: Some(Chrome::new(&session.info, municipality, tr, "/privacy")),
+        chrome: Some(
+            Chrome::new(&session.info, municipality, tr, "/privacy")
+                .with_switch(&state, &session.info, tr)
+                .await,
+        ),
         flash: super::flash(tr, q.msg.as_deref()),
         error: None,
         subnav: super::subnav(tr, "/privacy"),
