@@ -99,6 +99,15 @@ pub(crate) async fn rotate_to(
         .await?
         .flatten()
         .unwrap_or(SignIn::new(rathaus_store::FirstFactor::Password));
+    // A provider's word for the second factor (`satisfies_mfa`) is the setting of the municipality
+    // whose provider it is; in another municipality the member proves it again if required there.
+    let recorded = if municipality_id != session.info.municipality_id
+        && recorded.second == Some(SecondFactor::Provider)
+    {
+        SignIn::new(recorded.first)
+    } else {
+        recorded
+    };
     let sign_in = match proved {
         Some(second) if !recorded.second_factor_satisfied() => recorded.with(second),
         _ => recorded,

@@ -258,3 +258,71 @@ async fn the_switch_passes_axe_and_fits_a_phone() {
     args.extend(["/inbox".to_string(), "/account/sessions".to_string()]);
     crate::browser::assert_clean(&crate::browser::audit(&dir, &args).await);
 }
+
+#[tokio::test]
+async fn a_providers_word_for_the_second_factor_stays_in_its_municipality() {
+    use rathaus_store::{FirstFactor, NewSession, SignIn};
+    let app = start().await;
+    let staff_id = app.staff(app.a, MEMBER, Role::Admin).await;
+    app.store
+        .upsert_staff(
+            app.b,
+            MEMBER,
+            "pendlerin",
+            Some(&hash_password(PASSWORD)),
+            Role::Admin,
+            now_ms(),
+        )
+        .await
+        .unwrap();
+    // A session opened through Musterstadt's provider, which vouches for the second factor there.
+    let name = app
+        .login(MEMBER)
+        .await
+        .split_once('=')
+        .unwrap()
+        .0
+        .to_string();
+    let token = "Sso-Session-Of-The-Provider-0123456789abcdefghi";
+    let now = now_ms();
+    app.store
+        .start_session(&NewSession {
+            token,
+            staff_id,
+            municipality_id: app.a,
+            now,
+            expires_at: now + 3_600_000,
+            mfa_pending: false,
+            sign_in: SignIn::new(FirstFactor::Sso).with(SecondFactor::Provider),
+            client_ip: None,
+            user_agent: None,
+        })
+        .await
+        .unwrap();
+    let cookie = format!("{name}={token}");
+    assert_eq!(app.get_page(&cookie, "/admin").await.0, 200);
+    // In Beispieldorf the provider of Musterstadt does not count: the admin proves a factor there.
+    let res = switch(&app, &cookie, &app.b.to_string()).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let new = new_cookie(&res).unwrap();
+    let sign_in = app
+        .store
+        .session_sign_in(new.split_once('=').unwrap().1)
+        .await
+        .unwrap()
+        .flatten()
+        .unwrap();
+    assert_eq!(sign_in, SignIn::new(FirstFactor::Sso));
+    let res = app
+        .http
+        .get(app.url("/admin"))
+        .header("cookie", &new)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(
+        crate::harness::header(res.headers(), "location"),
+        "/account/mfa"
+    );
+}
