@@ -200,10 +200,8 @@ async fn a_member_of_one_municipality_sees_no_switch() {
 
 /// Admin in the new municipality without a second factor yet: the switch works, and the guard then
 /// sends the member to set one up before anything else there opens.
-#[tokio::test]
-async fn the_new_municipality_asks_for_the_second_factor_it_requires() {
-    let app = start().await;
-    app.staff(app.a, MEMBER, Role::Agent).await;
+/// Makes the member Beispieldorf's administrator without enrolling a second factor.
+async fn admin_in_b_without_a_second_factor(app: &App) {
     app.store
         .upsert_staff(
             app.b,
@@ -215,6 +213,13 @@ async fn the_new_municipality_asks_for_the_second_factor_it_requires() {
         )
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn the_new_municipality_asks_for_the_second_factor_it_requires() {
+    let app = start().await;
+    app.staff(app.a, MEMBER, Role::Agent).await;
+    admin_in_b_without_a_second_factor(&app).await;
     let cookie = app.login(MEMBER).await;
     assert_eq!(app.get_page(&cookie, "/inbox").await.0, 200);
     let res = switch(&app, &cookie, &app.b.to_string()).await;
@@ -264,17 +269,7 @@ async fn a_providers_word_for_the_second_factor_stays_in_its_municipality() {
     use rathaus_store::{FirstFactor, NewSession, SignIn};
     let app = start().await;
     let staff_id = app.staff(app.a, MEMBER, Role::Admin).await;
-    app.store
-        .upsert_staff(
-            app.b,
-            MEMBER,
-            "pendlerin",
-            Some(&hash_password(PASSWORD)),
-            Role::Admin,
-            now_ms(),
-        )
-        .await
-        .unwrap();
+    admin_in_b_without_a_second_factor(&app).await;
     // A session opened through Musterstadt's provider, which vouches for the second factor there.
     let name = app
         .login(MEMBER)
