@@ -104,6 +104,7 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/account/mfa", Account),
     rule("POST", "/account/mfa", Account),
     rule("POST", "/account/mfa/recovery-codes", Account),
+    rule("POST", "/account/mfa/session", Account),
     rule(
         "POST",
         "/account/mfa/disable",

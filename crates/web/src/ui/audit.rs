@@ -12,6 +12,8 @@ pub const LOGIN_RECOVERY_CODE: &str = "login.recovery_code";
 pub const MFA_ENABLED: &str = "mfa.enabled";
 pub const MFA_DISABLED: &str = "mfa.disabled";
 pub const MFA_RECOVERY_CODES: &str = "mfa.recovery_codes";
+/// A session opened without a second factor proved one afterwards (the app's code on the account page).
+pub const MFA_SESSION_CONFIRMED: &str = "mfa.session_confirmed";
 pub const SESSION_ENDED: &str = "session.ended";
 pub const SESSIONS_ENDED_ALL: &str = "session.ended_all";
 /// A member of several municipalities moved their session to another one (recorded in both).

@@ -279,6 +279,40 @@ pub async fn renew_codes(
     codes_page(&state, &session, None).await
 }
 
+/// `POST /account/mfa/session`: a session opened without a second factor (a password session from
+/// before the app was set up, or one moved to a municipality where a provider's word does not count)
+/// proves it with the app's current code; wrong codes count like failed logins. A new session id.
+pub async fn confirm_session(
+    State(state): State<AppState>,
+    session: StaffSession,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    if let Err(r) = recheck(&state, &session, addr, &form.code).await {
+        return r;
+    }
+    let tr = session.tr();
+    audit::record_change(
+        &state.store,
+        &session.actor(),
+        audit::MFA_SESSION_CONFIRMED,
+        format!("staff:{}", session.info.staff_id),
+        None,
+    )
+    .await;
+    let cookie = match sessions::rotate(&state, &session, &headers, Some(SecondFactor::Totp)).await
+    {
+        Ok(c) => c,
+        Err(e) => return view::internal_error(tr, &e),
+    };
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to("/account/mfa?msg=mfa_session_confirmed"),
+    )
+        .into_response()
+}
+
 /// `POST /account/mfa/disable`: only for roles that do not require a second factor.
 pub async fn disable(
     State(state): State<AppState>,

@@ -44,6 +44,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/language", post(auth::set_language))
         .route("/account/mfa", get(mfa::show).post(mfa::confirm))
         .route("/account/mfa/recovery-codes", post(mfa::renew_codes))
+        .route("/account/mfa/session", post(mfa::confirm_session))
         .route("/account/mfa/disable", post(mfa::disable))
         .route("/account/sessions", get(sessions::list))
         .route("/account/sessions/{reference}/end", post(sessions::end))

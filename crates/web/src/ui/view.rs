@@ -261,6 +261,7 @@ pub fn flash(tr: Tr, code: Option<&str>) -> Option<String> {
         "logged_out" => "flash.logged_out",
         "setup_done" => "flash.setup_done",
         "mfa_disabled" => "flash.mfa_disabled",
+        "mfa_session_confirmed" => "flash.mfa_session_confirmed",
         "session_ended" => "flash.session_ended",
         "signed_out_everywhere" => "flash.signed_out_everywhere",
         _ => return None,

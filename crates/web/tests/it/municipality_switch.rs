@@ -320,4 +320,41 @@ async fn a_providers_word_for_the_second_factor_stays_in_its_municipality() {
         crate::harness::header(res.headers(), "location"),
         "/account/mfa"
     );
+    // There the session is confirmed with the app's code: a wrong one is refused and changes nothing,
+    // the right one gives a new session that counts as having the second factor.
+    let (_, page) = app.get_page(&new, "/account/mfa").await;
+    assert!(page.contains("action=\"/account/mfa/session\""), "{page}");
+    let res = app
+        .post_form(&new, "/account/mfa/session", &[("code", "000000")])
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(new_cookie(&res).is_none());
+    let code = app.fresh_totp(staff_id).await.unwrap();
+    let res = app
+        .post_form(&new, "/account/mfa/session", &[("code", &code)])
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let confirmed = new_cookie(&res).expect("a new session id");
+    assert_eq!(app.get_page(&confirmed, "/admin").await.0, 200);
+    assert_eq!(
+        app.get_page(&new, "/admin").await.0,
+        303,
+        "the old id is over"
+    );
+    let sign_in = app
+        .store
+        .session_sign_in(confirmed.split_once('=').unwrap().1)
+        .await
+        .unwrap()
+        .flatten()
+        .unwrap();
+    assert_eq!(
+        sign_in,
+        SignIn::new(FirstFactor::Sso).with(SecondFactor::Totp)
+    );
+    // The same code a second time is a replay.
+    let res = app
+        .post_form(&confirmed, "/account/mfa/session", &[("code", &code)])
+        .await;
+    assert_ne!(res.status().as_u16(), 303);
 }

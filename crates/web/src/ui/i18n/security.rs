@@ -18,9 +18,12 @@ pub(super) const TABLE: &[(&str, &str, &str)] = &[
     ),
     (
         "mfa.session_without_factor",
-        "Diese Sitzung wurde ohne zweiten Faktor geöffnet. Bitte melden Sie sich ab und mit Ihrem zweiten Faktor neu an, um weiterzuarbeiten.",
-        "This session was opened without a second factor. Please sign out and sign in again with your second factor to continue working.",
+        "Diese Sitzung wurde ohne zweiten Faktor geöffnet. Bestätigen Sie sie mit dem Code aus Ihrer App (oder melden Sie sich ab und mit Ihrem Passkey neu an), um weiterzuarbeiten.",
+        "This session was opened without a second factor. Confirm it with the code from your app (or sign out and sign in again with your passkey) to continue working.",
     ),
+    ("mfa.session_heading", "Sitzung bestätigen", "Confirm this session"),
+    ("mfa.session_submit", "Sitzung bestätigen", "Confirm session"),
+
     ("mfa.setup_heading", "Einrichten", "Set up"),
     (
         "mfa.step_app",
@@ -94,6 +97,7 @@ pub(super) const TABLE: &[(&str, &str, &str)] = &[
     ),
     ("mfa.login_submit", "Anmelden", "Sign in"),
     ("mfa.login_cancel", "Abbrechen", "Cancel"),
+    ("flash.mfa_session_confirmed", "Die Sitzung ist mit Ihrem zweiten Faktor bestätigt.", "This session is confirmed with your second factor."),
     ("flash.mfa_disabled", "Die Zwei-Faktor-Anmeldung ist ausgeschaltet.", "Two-factor sign-in is switched off."),
     ("flash.session_ended", "Die Sitzung wurde beendet.", "The session has been ended."),
     ("flash.signed_out_everywhere", "Sie wurden überall abgemeldet.", "You have been signed out everywhere."),
