@@ -17,7 +17,9 @@ pub(crate) mod media;
 mod mfa;
 mod municipality_switch;
 mod passkeys;
-mod posts;
+#[doc(hidden)]
+// Public only for the fuzz target of its multipart reader (fuzz/fuzz_targets/multipart_form.rs).
+pub mod posts;
 pub(crate) mod privacy;
 pub(crate) mod promise;
 mod sessions;

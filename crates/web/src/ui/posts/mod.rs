@@ -1,7 +1,9 @@
 //! The staff side of publishing: the post list, the composer (text, images with alt text, channels, variants, time) with a server-rendered preview, and the post page with the approval workflow.
 
 mod compose;
-mod multipart;
+#[doc(hidden)]
+// Public only for fuzz/fuzz_targets/multipart_form.rs.
+pub mod multipart;
 mod preview;
 mod retry;
 mod show;
