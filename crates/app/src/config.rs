@@ -88,6 +88,8 @@ pub const LEASE_SECONDS_RANGE: std::ops::RangeInclusive<u64> = 5..=86_400;
 pub struct MunicipalityConfig {
     pub slug: String,
     pub name: String,
+    /// The town's own host name for its public news pages, e.g. "aktuelles.musterstadt.de" (optional).
+    pub news_host: Option<String>,
     #[serde(default = "default_timezone")]
     pub timezone: String,
     #[serde(default)]
@@ -253,6 +255,7 @@ impl Config {
             }
         }
         let mut slugs = std::collections::HashSet::new();
+        let mut news_hosts = std::collections::HashSet::new();
         for m in &self.municipality {
             if m.slug.is_empty()
                 || !m
@@ -267,6 +270,16 @@ impl Config {
             }
             if !slugs.insert(&m.slug) {
                 bail!("municipality slug '{}' appears twice", m.slug);
+            }
+            if let Some(host) = &m.news_host {
+                check_news_host(host)
+                    .map_err(|e| anyhow::anyhow!("municipality '{}': news_host: {e}", m.slug))?;
+                if !news_hosts.insert(host) {
+                    bail!(
+                        "municipality '{}': news_host '{host}' is already the news host of another municipality",
+                        m.slug
+                    );
+                }
             }
             for t in &m.telegram {
                 if t.name.is_empty()
@@ -360,6 +373,7 @@ impl Config {
                         publishing: crate::config_publishing::settings(m)?,
                         teams: m.teams.clone(),
                         security: m.security,
+                        news_host: m.news_host.clone(),
                     },
                     // After the settings, so a duplicate channel name is reported before a missing key.
                     networks: crate::config_publishing::networks(m)?,
@@ -370,6 +384,27 @@ impl Config {
             })
             .collect()
     }
+}
+
+/// A `news_host` is a bare DNS host name: lower-case letters, digits, '-' and '.', labels of 1–63
+/// characters not starting or ending with '-', at least two labels; no scheme, port or path.
+fn check_news_host(host: &str) -> anyhow::Result<()> {
+    if host.contains("://") || host.contains(['/', ':', '?', '#', '@']) {
+        bail!("'{host}' must be a bare host name like \"aktuelles.musterstadt.de\" (no scheme, port or path)");
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    if host.len() > 253 || labels.len() < 2 || !labels.iter().all(label_ok) {
+        bail!("'{host}' must be a host name of lower-case letters, digits, '-' and '.' like \"aktuelles.musterstadt.de\"");
+    }
+    Ok(())
 }
 
 impl MunicipalityConfig {
@@ -592,6 +627,56 @@ webhook_secret = "s3cret"
         let env = vec![("RATHAUS_MUNICIPALITY__3__NAME".to_string(), "x".to_string())];
         let e = Config::load_with_env(Some(&p.with_file_name("none")), &env).is_err();
         assert!(e);
+    }
+
+    #[test]
+    fn a_news_host_must_be_a_bare_unique_host_name() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let town = |slug: &str, host: &str| {
+            format!("[[municipality]]\nslug = \"{slug}\"\nname = \"x\"\nnews_host = \"{host}\"\n")
+        };
+        let ok = write(
+            dir.path(),
+            "ok.toml",
+            &(town("musterstadt", "aktuelles.musterstadt.de") + &town("dorf", "news.dorf-1.de")),
+        );
+        let c = Config::load_with_env(Some(&ok), &[]).expect("valid hosts");
+        assert_eq!(
+            c.municipality[0].news_host.as_deref(),
+            Some("aktuelles.musterstadt.de")
+        );
+        for bad in [
+            "https://aktuelles.musterstadt.de",
+            "aktuelles.musterstadt.de:8443",
+            "aktuelles.musterstadt.de/news",
+            "Aktuelles.Musterstadt.de",
+            "aktuelles..musterstadt.de",
+            "-aktuelles.musterstadt.de",
+            "localhost",
+            "aktuelles musterstadt.de",
+            "",
+        ] {
+            let p = write(dir.path(), "bad.toml", &town("musterstadt", bad));
+            let e = format!("{:#}", Config::load_with_env(Some(&p), &[]).expect_err(bad));
+            assert!(
+                e.contains("musterstadt") && e.contains("news_host") && e.contains(bad),
+                "{bad}: {e}"
+            );
+        }
+        let twice = write(
+            dir.path(),
+            "twice.toml",
+            &(town("musterstadt", "aktuelles.musterstadt.de")
+                + &town("dorf", "aktuelles.musterstadt.de")),
+        );
+        let e = format!(
+            "{:#}",
+            Config::load_with_env(Some(&twice), &[]).expect_err("duplicate")
+        );
+        assert!(
+            e.contains("'dorf'") && e.contains("another municipality"),
+            "{e}"
+        );
     }
 
     const SCHEDULE: &str = r#"

@@ -46,6 +46,7 @@ pub fn demo_config(data_dir: PathBuf, listen: &str, platform_base: &str) -> Conf
         municipality: vec![MunicipalityConfig {
             slug: "musterstadt".into(),
             name: "Stadt Musterstadt".into(),
+            news_host: None,
             timezone: "Europe/Berlin".into(),
             privacy_notice_url: "https://musterstadt.de/datenschutz-messenger".into(),
             privacy_notice_text: Some(

@@ -40,6 +40,10 @@ pub struct MunicipalitySettings {
     /// Staff sign-in rules of this municipality (`[municipality.security]`).
     #[serde(default)]
     pub security: SecuritySettings,
+    /// The town's own host name for its public news pages (`news_host`, e.g. "aktuelles.musterstadt.de"):
+    /// requests with this `Host` get the news pages at the root and nothing else.
+    #[serde(default)]
+    pub news_host: Option<String>,
 }
 
 /// Staff sign-in rules a municipality may tighten.
@@ -91,6 +95,7 @@ impl MunicipalitySettings {
             publishing: PublishingSettings::default(),
             teams: Vec::new(),
             security: SecuritySettings::default(),
+            news_host: None,
         }
     }
 

@@ -318,6 +318,13 @@ impl Registry {
         self.tenants.iter().find(|t| t.row.slug == slug)
     }
 
+    /// The municipality whose own news host `host` is (lower-case, without port).
+    pub fn tenant_by_news_host(&self, host: &str) -> Option<&Tenant> {
+        self.tenants
+            .iter()
+            .find(|t| t.settings.news_host.as_deref() == Some(host))
+    }
+
     /// The WhatsApp channel a `phone_number_id` belongs to.
     pub fn whatsapp(&self, phone_number_id: &str) -> Option<(&Tenant, &ConfiguredChannel)> {
         let (t, c) = *self.whatsapp_by_phone.get(phone_number_id)?;
