@@ -538,3 +538,45 @@ async fn passkeys_are_per_member_challenges_work_once_and_counters_only_grow() {
         assert!(s.passkey_by_credential(b"cred-1").await.unwrap().is_none());
     }
 }
+
+#[tokio::test]
+async fn only_a_hash_of_the_session_cookie_is_stored() {
+    for t in backends::all().await {
+        let s = &t.store;
+        let (m, anna) = member(s, "anna@x.de", Role::Agent).await;
+        let token = "Cookie-Value-That-Must-Not-Be-Stored-0123456789";
+        s.start_session(&NewSession {
+            token,
+            staff_id: anna,
+            municipality_id: m,
+            now: T0,
+            expires_at: T0 + 60 * MIN,
+            mfa_pending: false,
+            sign_in: SignIn::new(FirstFactor::Password),
+            client_ip: None,
+            user_agent: None,
+        })
+        .await
+        .unwrap();
+        // The cookie still opens the session …
+        assert!(s.session(token, T0 + 1, 30 * MIN).await.unwrap().is_some());
+        // … but the table holds only its SHA-256, nowhere the value itself.
+        let stored: Vec<Vec<u8>> = backends::raw_column(&t, "SELECT id_hash FROM sessions").await;
+        let expected = hex::decode(rathaus_crypto::sha256_hex(token.as_bytes())).unwrap();
+        assert_eq!(stored, vec![expected], "{}", t.name);
+        let texts: Vec<String> = backends::raw_column(
+            &t,
+            "SELECT CAST(staff_id AS TEXT) || ' ' || COALESCE(sign_in, '') || ' ' || \
+             COALESCE(client_ip, '') || ' ' || COALESCE(user_agent, '') FROM sessions",
+        )
+        .await;
+        assert!(!texts.iter().any(|r| r.contains(token)), "{}", t.name);
+        // A guess of the hash as the cookie opens nothing.
+        let hash_hex = rathaus_crypto::sha256_hex(token.as_bytes());
+        assert!(s
+            .session(&hash_hex, T0 + 1, 30 * MIN)
+            .await
+            .unwrap()
+            .is_none());
+    }
+}

@@ -180,3 +180,81 @@ async fn a_client_trickling_its_headers_is_disconnected() {
     let res = app.http.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
 }
+
+/// Every kind of answer carries the same security headers: pages, static files, JSON errors of the
+/// API, refused webhooks, public feeds, not-found and too-large answers.
+#[tokio::test]
+async fn every_kind_of_response_carries_the_security_headers() {
+    let app = start().await;
+    let http = &app.http;
+    let answers = [
+        ("page", http.get(app.url("/login")).send().await.unwrap()),
+        (
+            "static",
+            http.get(app.url("/static/app.css")).send().await.unwrap(),
+        ),
+        ("redirect", http.get(app.url("/")).send().await.unwrap()),
+        (
+            "not found",
+            http.get(app.url("/gibt-es-nicht")).send().await.unwrap(),
+        ),
+        (
+            "API without token",
+            http.get(app.url("/api/v1/posts/1")).send().await.unwrap(),
+        ),
+        (
+            "webhook with a wrong secret",
+            http.post(app.url("/webhooks/telegram/beispieldorf-bot"))
+                .header("x-telegram-bot-api-secret-token", "falsch")
+                .body("{}")
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "public feed",
+            http.get(app.url("/musterstadt/feed.atom"))
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "body too large",
+            http.post(app.url("/webhooks/telegram/beispieldorf-bot"))
+                .header("x-telegram-bot-api-secret-token", "tg-secret")
+                .body(vec![b'{'; 2 * 1024 * 1024])
+                .send()
+                .await
+                .unwrap(),
+        ),
+    ];
+    let mut statuses = Vec::new();
+    for (what, res) in answers {
+        let h = res.headers();
+        statuses.push(res.status().as_u16());
+        let csp = header(h, "content-security-policy");
+        assert!(
+            csp.contains("default-src 'self'")
+                && csp.contains("script-src 'self'")
+                && csp.contains("frame-ancestors 'none'"),
+            "{what}: {csp}"
+        );
+        assert!(
+            !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+            "{what}: {csp}"
+        );
+        assert_eq!(header(h, "x-content-type-options"), "nosniff", "{what}");
+        assert!(
+            ["same-origin", "no-referrer", "strict-origin"]
+                .contains(&header(h, "referrer-policy")),
+            "{what}"
+        );
+        let permissions = header(h, "permissions-policy");
+        for feature in ["camera=()", "microphone=()", "geolocation=()"] {
+            assert!(permissions.contains(feature), "{what}: {permissions}");
+        }
+        assert_eq!(header(h, "x-frame-options"), "DENY", "{what}");
+    }
+    // The answers really were of those kinds.
+    assert_eq!(statuses, [200, 200, 303, 404, 401, 401, 200, 413]);
+}
