@@ -174,6 +174,7 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/beitraege", Staff(PUBLISH)),
     rule("GET", "/beitraege/neu", Staff(PUBLISH)),
     rule("POST", "/beitraege/neu", Staff(PUBLISH)),
+    rule("POST", "/beitraege/vorschau", Staff(PUBLISH)),
     rule("GET", "/beitraege/{id}", Staff(PUBLISH)),
     rule("GET", "/beitraege/{id}/bearbeiten", Staff(PUBLISH)),
     rule("POST", "/beitraege/{id}/bearbeiten", Staff(PUBLISH)),
@@ -236,6 +237,7 @@ pub const RULES: &[Rule] = &[
     rule("GET", "/static/documents.css", Public),
     rule("GET", "/static/live.js", Public),
     rule("GET", "/static/passkeys.js", Public),
+    rule("GET", "/static/composer.js", Public),
     rule("GET", "/static/news.css", Public),
     rule("GET", "/healthz", Public),
     // Citizens' one-time access export (the token is the credential).

@@ -11,12 +11,14 @@ use crate::AppState;
 const APP_CSS: &str = include_str!("../../static/app.css");
 const LIVE_JS: &str = include_str!("../../static/live.js");
 const PASSKEYS_JS: &str = include_str!("../../static/passkeys.js");
+const COMPOSER_JS: &str = include_str!("../../static/composer.js");
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(app_css))
         .route("/static/live.js", get(live_js))
         .route("/static/passkeys.js", get(passkeys_js))
+        .route("/static/composer.js", get(composer_js))
         .route("/healthz", get(healthz))
 }
 
@@ -52,6 +54,18 @@ async fn passkeys_js() -> Response {
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
         PASSKEYS_JS,
+    )
+        .into_response()
+}
+
+/// The composer's live preview and counts (same origin for the CSP; the form works without it).
+async fn composer_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        COMPOSER_JS,
     )
         .into_response()
 }

@@ -16,6 +16,7 @@ mod municipality_switch;
 mod news;
 mod passkeys;
 mod posts_browser;
+mod posts_live;
 mod posts_ui;
 mod privacy;
 mod privacy_audit;

@@ -77,29 +77,33 @@ struct ComposePage {
     time_error: Option<String>,
     timezone: String,
     channels: Vec<ChannelPreview>,
+    summary: String,
     blocking: Vec<Note>,
     warnings: Vec<Note>,
 }
 
 /// What the form sent.
 #[derive(Default)]
-struct Input {
-    text: String,
-    language: String,
-    channels: Vec<String>,
-    variants: BTreeMap<String, String>,
-    image_ids: Vec<i64>,
-    alts: BTreeMap<i64, String>,
-    removed: Vec<i64>,
+pub(super) struct Input {
+    pub(super) text: String,
+    pub(super) language: String,
+    pub(super) channels: Vec<String>,
+    pub(super) variants: BTreeMap<String, String>,
+    pub(super) image_ids: Vec<i64>,
+    pub(super) alts: BTreeMap<i64, String>,
+    pub(super) removed: Vec<i64>,
     /// (slot, file part, alt text)
-    uploads: Vec<(usize, Part, String)>,
-    when_at: bool,
-    date: String,
-    time: String,
-    action: String,
+    pub(super) uploads: Vec<(usize, Part, String)>,
+    pub(super) when_at: bool,
+    pub(super) date: String,
+    pub(super) time: String,
+    pub(super) action: String,
 }
 
-fn read_input(headers: &HeaderMap, body: &[u8]) -> Result<Input, multipart::MultipartError> {
+pub(super) fn read_input(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Input, multipart::MultipartError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -300,6 +304,7 @@ fn page(
         time: input.time.clone(),
         time_error: shown.time_error,
         timezone: tenant.settings.timezone.clone(),
+        summary: preview::summary(tr, &placed.channels),
         channels: placed.channels,
         blocking: if shown.checked { blocking } else { Vec::new() },
         warnings: if shown.checked { warnings } else { Vec::new() },

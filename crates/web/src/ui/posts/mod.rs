@@ -1,6 +1,7 @@
 //! The staff side of publishing: the post list, the composer (text, images with alt text, channels, variants, time) with a server-rendered preview, and the post page with the approval workflow.
 
 mod compose;
+mod live_preview;
 #[doc(hidden)]
 // Public only for fuzz/fuzz_targets/multipart_form.rs.
 pub mod multipart;
@@ -27,6 +28,12 @@ pub fn router() -> Router<AppState> {
             get(compose::new_form)
                 .post(compose::new_submit)
                 .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES)),
+        )
+        .route(
+            "/beitraege/vorschau",
+            post(live_preview::fragment).layer(axum::extract::DefaultBodyLimit::max(
+                live_preview::MAX_PREVIEW_BYTES,
+            )),
         )
         .route("/beitraege/{id}", get(show::page))
         .route(

@@ -85,6 +85,32 @@ fn image_refs(images: &[PostImage]) -> Vec<ImageRef> {
         .collect()
 }
 
+/// The counts in one line for the composer's polite live region, e.g.
+/// "Mastodon: 480 von 500 Zeichen – passt. Bluesky: 312 von 300 Graphemen – zu lang, …".
+/// Only channels with limits; the wording says "too long", so the state is never colour alone.
+pub fn summary(tr: Tr, channels: &[ChannelPreview]) -> String {
+    channels
+        .iter()
+        .filter(|c| !c.counts.is_empty())
+        .map(|c| {
+            let counts: Vec<String> = c
+                .counts
+                .iter()
+                .map(|k| {
+                    let verdict = tr.t(if k.over {
+                        "posts.too_long"
+                    } else {
+                        "posts.fits"
+                    });
+                    format!("{} – {verdict}", k.text)
+                })
+                .collect();
+            format!("{}: {}.", c.label, counts.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Codes the per-channel check adds beyond the shared media and text checks.
 fn is_channel_code(code: &str) -> bool {
     !matches!(
@@ -276,6 +302,10 @@ mod tests {
             "over-length is the channel's"
         );
         assert!(b.notes.iter().all(|n| !n.text.contains("Alternativtext")));
+        assert_eq!(
+            summary(tr, &p.channels),
+            "Bluesky: 301 von 300 Graphemen – zu lang, 301 von 3000 Bytes – passt."
+        );
     }
 
     #[test]
