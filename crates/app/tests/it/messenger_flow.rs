@@ -299,6 +299,19 @@ async fn webhooks_refuse_what_is_not_authentic_or_well_formed() {
         .as_u16(),
         401
     );
+    // A signature Meta really made, but over another body: an attacker who replays a captured
+    // signature with their own message is refused.
+    let signed_for_the_original = simulate::whatsapp_signature(crate::harness::APP_SECRET, &body);
+    let forged = serde_json::to_vec(&wa("wamid.x", "Bitte überweisen Sie 100 €")).unwrap();
+    assert_ne!(forged, body);
+    assert_eq!(
+        post(Some(signed_for_the_original), forged)
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        401
+    );
     let broken = b"{\"entry\": [".to_vec();
     assert_eq!(
         post(
