@@ -1,5 +1,5 @@
 // Progressive enhancement of the composer (/beitraege/neu, /beitraege/{id}/bearbeiten): while the editor
-// types or changes channels and variants, the form's text fields (never the image files) go to
+// types or changes channels, variants or chosen files, the form's text fields (never the image files) go to
 // POST /beitraege/vorschau and the preview with its per-channel counts is replaced by the server's answer.
 // The counting stays on the server; this script only carries text there and back. Debounced (300 ms),
 // never more than one request in flight. Only the one-line summary is a polite live region, so a screen
@@ -21,7 +21,12 @@
     var all = new FormData(form);
     var out = new FormData();
     all.forEach(function (value, name) {
-      if (typeof value === 'string') out.append(name, value);
+      if (typeof value === 'string') {
+        out.append(name, value);
+      } else if (value && value.size > 0 && name.indexOf('upload.') === 0) {
+        // Only that a file is chosen (it counts as media), never the file itself.
+        out.append('pending_upload', name.slice('upload.'.length));
+      }
     });
     return out;
   }
@@ -64,7 +69,7 @@
 
   function changed(event) {
     var t = event.target;
-    if (!t || t.type === 'file' || !t.name) return;
+    if (!t || !t.name) return;
     window.clearTimeout(timer);
     timer = window.setTimeout(send, 300);
   }

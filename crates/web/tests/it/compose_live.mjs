@@ -67,6 +67,7 @@ try {
   const previewRequest = (r) => r.url().endsWith('/beitraege/vorschau');
   page.on('request', (r) => {
     if (!previewRequest(r)) return;
+    result.lastBody = r.postData() || '';
     requests += 1;
     inFlight += 1;
     result.maxInFlight = Math.max(result.maxInFlight, inFlight);
@@ -97,6 +98,15 @@ try {
       overflow: await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1),
     };
   }
+
+  // Choosing an image file: counted as media (Telegram's caption limit), the file itself not sent.
+  await page.setInputFiles('#upload-1', { name: 'platz.png', mimeType: 'image/png', buffer: Buffer.from('RATHAUS-FILE-BYTES') });
+  await summaryHas(page, 'Telegram-Kanal: 320 von 1024');
+  result.withFile = {
+    summary: await page.locator('#preview-summary').textContent(),
+    sentPending: result.lastBody.includes('pending_upload'),
+    sentFile: result.lastBody.includes('RATHAUS-FILE-BYTES'),
+  };
 
   // Unticking a channel drops its preview.
   await page.uncheck('input[name=channel][value=bluesky]');

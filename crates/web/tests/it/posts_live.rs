@@ -11,12 +11,16 @@ use crate::harness::{start_with, App, PASSWORD};
 
 const BOUNDARY: &str = "----rathaus-live-boundary";
 
-/// Musterstadt publishing to Mastodon and Bluesky.
+/// Musterstadt publishing to Mastodon, Bluesky and a Telegram channel.
 async fn start() -> App {
     start_with("http://127.0.0.1", |c| {
         let channels = &mut c[0].settings.publishing.channels;
         channels.push(ChannelTarget::new("mastodon", PublishKind::Mastodon));
         channels.push(ChannelTarget::new("bluesky", PublishKind::Bluesky));
+        channels.push(ChannelTarget::new(
+            "telegram_channel",
+            PublishKind::TelegramChannel,
+        ));
     })
     .await
 }
@@ -128,6 +132,35 @@ async fn the_preview_fragment_counts_per_channel_for_editors_only() {
     );
     assert!(!said.contains("Mastodon"), "{said}");
 
+    // A file chosen but not uploaded yet counts as media: Telegram's caption under a photo is 1,024.
+    let telegram = "a".repeat(2000);
+    let (_, html) = preview(
+        &app,
+        &anna,
+        "same-origin",
+        &[("text", &telegram), ("channel", "telegram_channel")],
+    )
+    .await;
+    assert!(
+        summary(&html).contains("Telegram-Kanal: 2000 von 4096 Zeichen – passt"),
+        "{html}"
+    );
+    let (_, html) = preview(
+        &app,
+        &anna,
+        "same-origin",
+        &[
+            ("text", &telegram),
+            ("channel", "telegram_channel"),
+            ("pending_upload", "1"),
+        ],
+    )
+    .await;
+    assert!(
+        summary(&html).contains("Telegram-Kanal: 2000 von 1024 Zeichen – zu lang"),
+        "{html}"
+    );
+
     // Nothing is saved by a preview.
     let (_, list) = app.get_page(&anna, "/beitraege").await;
     assert!(!list.contains("Lindenstraße"), "{list}");
@@ -235,6 +268,16 @@ async fn the_composer_counts_live_while_the_editor_types() {
         "{said}"
     );
     assert_eq!(long["live"], "polite");
+    // A chosen image file counts as media (Telegram's 1,024-character caption), but is not sent.
+    assert!(
+        seen["withFile"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Telegram-Kanal: 320 von 1024 Zeichen – passt"),
+        "{seen}"
+    );
+    assert_eq!(seen["withFile"]["sentPending"], true, "{seen}");
+    assert_eq!(seen["withFile"]["sentFile"], false, "{seen}");
     // Unticking Bluesky drops its preview.
     assert_eq!(
         seen["withoutBluesky"]["bluesky"],

@@ -94,6 +94,8 @@ pub(super) struct Input {
     pub(super) removed: Vec<i64>,
     /// (slot, file part, alt text)
     pub(super) uploads: Vec<(usize, Part, String)>,
+    /// Upload slots with a file chosen but not sent (the live preview carries no files).
+    pub(super) pending_uploads: Vec<usize>,
     pub(super) when_at: bool,
     pub(super) date: String,
     pub(super) time: String,
@@ -127,6 +129,11 @@ pub(super) fn read_input(
             "publish_date" => input.date = p.text().trim().to_string(),
             "publish_time" => input.time = p.text().trim().to_string(),
             "action" => input.action = p.text().trim().to_string(),
+            "pending_upload" => {
+                if let Ok(n) = p.text().trim().parse() {
+                    input.pending_uploads.push(n);
+                }
+            }
             _ => {
                 if let Some(ch) = name.strip_prefix("variant.") {
                     let v = p.text();

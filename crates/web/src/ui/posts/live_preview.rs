@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rathaus_domain::publishing::ChannelTarget;
+use rathaus_hub::publishing::MAX_IMAGES;
 use rathaus_store::PostImage;
 
 use super::compose::read_input;
@@ -76,6 +77,26 @@ pub async fn fragment(
             }
             images.push(img);
         }
+    }
+    // A file chosen but not uploaded yet counts as an image (Instagram needs one; Telegram's caption
+    // under media is shorter); its checks run for real when the form is sent.
+    let mut pending = input.pending_uploads.clone();
+    pending.sort_unstable();
+    pending.dedup();
+    for slot in pending {
+        if images.len() >= MAX_IMAGES {
+            break;
+        }
+        images.push(PostImage {
+            id: -i64::try_from(slot).unwrap_or(i64::MAX),
+            post_id: None,
+            position: 0,
+            alt: String::new(),
+            mime: "image/jpeg".into(),
+            width: 0,
+            height: 0,
+            bytes_len: 0,
+        });
     }
     let variants: BTreeMap<String, String> = input.variants;
     let placed = preview::place(
