@@ -446,3 +446,34 @@ async fn a_session_opened_without_the_second_factor_stays_limited_after_setting_
     );
     assert!(body.contains("<td>Passwort</td>"), "{body}");
 }
+
+#[tokio::test]
+async fn a_data_protection_officer_must_set_up_the_second_factor_too() {
+    let app = start().await;
+    app.store
+        .upsert_staff(
+            app.a,
+            "dsb-neu@musterstadt.de",
+            "Dora",
+            Some(&rathaus_web::passwords::hash_password(PASSWORD)),
+            Role::Dpo,
+            now_ms(),
+        )
+        .await
+        .unwrap();
+    let cookie = app.login("dsb-neu@musterstadt.de").await;
+    // The privacy center and the audit log stay closed until the second factor is set up.
+    for path in ["/privacy", "/privacy/audit"] {
+        let res = app
+            .http
+            .get(app.url(path))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 303, "{path}");
+        assert_eq!(header(res.headers(), "location"), "/account/mfa", "{path}");
+    }
+    let (cookie, _, _) = enrol(&app, &cookie).await;
+    assert_eq!(app.get_page(&cookie, "/privacy").await.0, 200);
+}

@@ -336,3 +336,42 @@ async fn media_is_downloaded_as_an_attachment_and_pending_media_says_so() {
     );
     assert!(header(res.headers(), "content-disposition").starts_with("attachment"));
 }
+
+#[tokio::test]
+async fn links_in_messages_are_shown_and_never_fetched() {
+    // A server that counts every connection made to it.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((_conn, _)) = listener.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let app = start().await;
+    app.staff(app.a, "sb@musterstadt.de", Role::Agent).await;
+    let link = format!("http://127.0.0.1:{port}/vorschau?bild=1");
+    let (id, _) = app
+        .concern(app.a, PHONE, &format!("Siehe Foto: {link} – danke"))
+        .await;
+    let cookie = app.login("sb@musterstadt.de").await;
+    let (_, inbox) = app.get_page(&cookie, "/inbox").await;
+    let (status, body) = app.get_page(&cookie, &format!("/concerns/{id}")).await;
+    assert_eq!(status, 200);
+    // Shown as the citizen wrote it (escaped), never as an embed.
+    let shown = body.replace("&#61;", "=").replace("&amp;", "&");
+    assert!(
+        shown.contains(&format!("127.0.0.1:{port}/vorschau?bild")),
+        "{body}"
+    );
+    assert!(
+        !body.contains(&format!("<img src=\"{link}"))
+            && !body.contains(&format!("<iframe src=\"{link}")),
+        "{body}"
+    );
+    assert!(!inbox.contains("<img src=\"http://127.0.0.1"), "{inbox}");
+    // Nothing on the server side looked at the link (no preview, no check).
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
