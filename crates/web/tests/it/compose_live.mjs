@@ -114,6 +114,16 @@ try {
   result.withoutBluesky = await counts(page);
   result.sameDocument = await page.evaluate(() => window.rathausSameDocument === true);
   result.navigations = navigations;
+
+  // Editing a saved draft: its channels are fixed, and a variant counts live there too.
+  await page.goto(base + '/beitraege/neu');
+  await page.fill('#post-text', SHORT);
+  await Promise.all([page.waitForNavigation(), page.click('button[name=action][value=save]')]);
+  result.savedUrl = page.url();
+  await page.goto(result.savedUrl.split('?')[0] + '/bearbeiten');
+  await page.fill('#variant-bluesky', LONG);
+  await summaryHas(page, 'Bluesky: 320 von 300');
+  result.edit = await counts(page);
   await close(a);
 
   // Without JavaScript: the button renders the same preview on the server.

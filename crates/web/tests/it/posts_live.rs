@@ -284,6 +284,25 @@ async fn the_composer_counts_live_while_the_editor_types() {
         serde_json::Value::Null,
         "{seen}"
     );
+    // On a saved draft's edit page a channel's variant is counted live (channels fixed there).
+    assert!(
+        seen["savedUrl"].as_str().unwrap().ends_with("?msg=saved"),
+        "{seen}"
+    );
+    assert!(
+        seen["edit"]["bluesky"]
+            .as_str()
+            .unwrap()
+            .contains("320 von 300 Graphemen – zu lang"),
+        "{seen}"
+    );
+    assert!(
+        seen["edit"]["mastodon"]
+            .as_str()
+            .unwrap()
+            .contains("31 von 500 Zeichen – passt"),
+        "{seen}"
+    );
     // Typing fast: debounced, one request at a time.
     assert!(
         seen["maxInFlight"].as_u64().unwrap() <= 1,
