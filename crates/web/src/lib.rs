@@ -87,7 +87,7 @@ pub fn router(state: AppState) -> Router {
         api: security::limits::RateLimiter::new(state.settings.api_rate),
         webhooks: security::limits::RateLimiter::new(state.settings.webhook_rate),
     });
-    Router::new()
+    let routes = Router::new()
         .merge(webhooks::router())
         .merge(public::router())
         .merge(api::router())
@@ -107,6 +107,14 @@ pub fn router(state: AppState) -> Router {
             limits,
             security::limits::rate_limit,
         ))
+        .with_state(state.clone());
+    // Outside the routes, so a municipality's news host can be routed to its pages (news/host.rs).
+    Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            news::host::dispatch,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -117,5 +125,4 @@ pub fn router(state: AppState) -> Router {
             state.settings.clone(),
             headers::security_headers,
         ))
-        .with_state(state)
 }

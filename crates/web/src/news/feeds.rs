@@ -3,12 +3,14 @@
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use axum::Extension;
 use rathaus_domain::documents::html::escape;
 use rathaus_hub::publishing::post_url;
 use rathaus_hub::Tenant;
 use rathaus_store::{NewsItem, PostImage};
 use serde::Serialize;
 
+use super::host::NewsHost;
 use super::pages::text_html;
 use super::{conditional, internal_error, tenant, timestamp, title_of, unknown_town};
 use crate::AppState;
@@ -52,13 +54,20 @@ fn rfc3339(ms: i64) -> String {
     timestamp(ms).to_string()
 }
 
-/// The post's HTML with its images (absolute URLs, alt text kept).
-fn content_html(base: &str, slug: &str, e: &Entry) -> String {
+/// Where a feed's links point: `{public_url}/{slug}` or, on the town's news host, `https://{news_host}`.
+fn site_base(public_url: &str, slug: &str, site: Option<&NewsHost>) -> String {
+    match site {
+        Some(h) => h.base(),
+        None => format!("{public_url}/{slug}"),
+    }
+}
+
+/// The post's HTML with its images (absolute URLs under `site`, alt text kept).
+fn content_html(site: &str, e: &Entry) -> String {
     let mut html = text_html(&e.item.post.text);
     for img in &e.images {
         html.push_str(&format!(
-            "<p><img src=\"{base}/{}/bilder/{}\" alt=\"{}\" width=\"{}\" height=\"{}\"></p>\n",
-            escape(slug),
+            "<p><img src=\"{site}/bilder/{}\" alt=\"{}\" width=\"{}\" height=\"{}\"></p>\n",
             img.id,
             escape(&img.alt),
             img.width,
@@ -69,21 +78,32 @@ fn content_html(base: &str, slug: &str, e: &Entry) -> String {
 }
 
 /// `GET /{slug}/feed.atom`
+/// On a news host the links point there, so the host is part of the cache key.
 pub async fn atom(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    site: Option<Extension<NewsHost>>,
     headers: HeaderMap,
 ) -> Response {
     let (cache, store) = (state.public_cache.clone(), state.store.clone());
-    let key = format!("/{slug}/feed.atom");
+    let site = site.map(|Extension(s)| s);
+    let key = format!(
+        "{}/{slug}/feed.atom",
+        site.as_ref().map(|s| s.host.as_str()).unwrap_or("")
+    );
     cache
         .get_or_render(&store, key, &headers, || {
-            render_atom(state, slug, HeaderMap::new())
+            render_atom(state, slug, site, HeaderMap::new())
         })
         .await
 }
 
-async fn render_atom(state: AppState, slug: String, headers: HeaderMap) -> Response {
+async fn render_atom(
+    state: AppState,
+    slug: String,
+    site: Option<NewsHost>,
+    headers: HeaderMap,
+) -> Response {
     let registry = state.registry.current();
     let Some(t) = tenant(&registry, &slug) else {
         return unknown_town();
@@ -95,14 +115,17 @@ async fn render_atom(state: AppState, slug: String, headers: HeaderMap) -> Respo
     let base = &registry.public_url;
     let slug = &t.row.slug;
     let updated = last_modified(&entries);
-    let home = format!("{base}/{slug}/");
+    // Ids stay the same on every host; links go to the host the feed was fetched from.
+    let feed_id = format!("{base}/{slug}/");
+    let site = site_base(base, slug, site.as_ref());
+    let home = format!("{site}/");
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     x.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"de\">\n");
     x.push_str(&format!(
         "<id>{}</id>\n<title>Neuigkeiten aus {}</title>\n<updated>{}</updated>\n\
          <link rel=\"self\" type=\"application/atom+xml\" href=\"{}feed.atom\"/>\n\
          <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<author><name>{}</name></author>\n",
-        escape(&home),
+        escape(&feed_id),
         escape(&t.settings.name),
         rfc3339(updated),
         escape(&home),
@@ -111,17 +134,18 @@ async fn render_atom(state: AppState, slug: String, headers: HeaderMap) -> Respo
     ));
     for e in &entries {
         let p = &e.item.post;
-        let url = post_url(base, slug, p.id);
+        let id = post_url(base, slug, p.id);
+        let url = format!("{site}/beitrag/{}", p.id);
         x.push_str(&format!(
             "<entry xml:lang=\"{}\">\n<id>{}</id>\n<title>{}</title>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n\
              <published>{}</published>\n<updated>{}</updated>\n<content type=\"html\">{}</content>\n</entry>\n",
             escape(if p.language.trim().is_empty() { "de" } else { p.language.trim() }),
-            escape(&url),
+            escape(&id),
             escape(&title_of(&p.text)),
             escape(&url),
             rfc3339(e.item.published_at),
             rfc3339(e.item.published_at.max(p.updated_at)),
-            escape(&content_html(base, slug, e))
+            escape(&content_html(&site, e))
         ));
     }
     x.push_str("</feed>\n");
@@ -170,21 +194,32 @@ struct Attachment {
 }
 
 /// `GET /{slug}/feed.json`
+/// On a news host the links point there, so the host is part of the cache key.
 pub async fn json(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    site: Option<Extension<NewsHost>>,
     headers: HeaderMap,
 ) -> Response {
     let (cache, store) = (state.public_cache.clone(), state.store.clone());
-    let key = format!("/{slug}/feed.json");
+    let site = site.map(|Extension(s)| s);
+    let key = format!(
+        "{}/{slug}/feed.json",
+        site.as_ref().map(|s| s.host.as_str()).unwrap_or("")
+    );
     cache
         .get_or_render(&store, key, &headers, || {
-            render_json(state, slug, HeaderMap::new())
+            render_json(state, slug, site, HeaderMap::new())
         })
         .await
 }
 
-async fn render_json(state: AppState, slug: String, headers: HeaderMap) -> Response {
+async fn render_json(
+    state: AppState,
+    slug: String,
+    site: Option<NewsHost>,
+    headers: HeaderMap,
+) -> Response {
     let registry = state.registry.current();
     let Some(t) = tenant(&registry, &slug) else {
         return unknown_town();
@@ -195,12 +230,13 @@ async fn render_json(state: AppState, slug: String, headers: HeaderMap) -> Respo
     };
     let base = &registry.public_url;
     let slug = &t.row.slug;
-    let image_url = |img: &PostImage| format!("{base}/{slug}/bilder/{}", img.id);
+    let site = site_base(base, slug, site.as_ref());
+    let image_url = |img: &PostImage| format!("{site}/bilder/{}", img.id);
     let feed = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
         title: format!("Neuigkeiten aus {}", t.settings.name),
-        home_page_url: format!("{base}/{slug}/"),
-        feed_url: format!("{base}/{slug}/feed.json"),
+        home_page_url: format!("{site}/"),
+        feed_url: format!("{site}/feed.json"),
         language: "de",
         authors: vec![Author {
             name: t.settings.name.clone(),
@@ -210,10 +246,11 @@ async fn render_json(state: AppState, slug: String, headers: HeaderMap) -> Respo
             .map(|e| {
                 let p = &e.item.post;
                 JsonItem {
+                    // The same id on every host; the link to the host the feed came from.
                     id: post_url(base, slug, p.id),
-                    url: post_url(base, slug, p.id),
+                    url: format!("{site}/beitrag/{}", p.id),
                     title: title_of(&p.text),
-                    content_html: content_html(base, slug, e),
+                    content_html: content_html(&site, e),
                     content_text: p.text.clone(),
                     date_published: rfc3339(e.item.published_at),
                     date_modified: rfc3339(e.item.published_at.max(p.updated_at)),

@@ -3,6 +3,7 @@
 pub mod cache;
 mod directory;
 mod feeds;
+pub mod host;
 mod legal;
 mod netiquette;
 mod pages;

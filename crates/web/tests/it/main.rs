@@ -14,6 +14,7 @@ mod login_throttle;
 mod mfa;
 mod municipality_switch;
 mod news;
+mod news_host;
 mod passkeys;
 mod posts_browser;
 mod posts_live;
