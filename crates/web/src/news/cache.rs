@@ -5,6 +5,10 @@
 //! e.g. a separate worker publishing a post, and the passing of time, are seen within that time).
 //! Only complete `200 OK` answers are kept; conditional requests (ETag / Last-Modified) are answered
 //! from the kept headers.
+//!
+//! A municipality's news host ([`super::host`]) never gets another host's answer: HTML pages are kept
+//! as rendered for `/{slug}/…` and changed for the host only after they leave this cache, and the
+//! feeds, whose links are built for the host, have the host in their key.
 
 use std::collections::HashMap;
 use std::future::Future;

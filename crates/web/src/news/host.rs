@@ -33,9 +33,12 @@ impl NewsHost {
     }
 }
 
-/// The `Host` of a request, lower-case, without port and trailing dot.
-pub fn request_host(headers: &HeaderMap) -> Option<String> {
-    let raw = headers.get(header::HOST)?.to_str().ok()?.trim();
+/// The `Host` of a request (HTTP/2: the authority), lower-case, without port and trailing dot.
+pub fn request_host(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+    let raw = match headers.get(header::HOST) {
+        Some(h) => h.to_str().ok()?.trim(),
+        None => uri.authority()?.as_str(),
+    };
     let name = match raw.rsplit_once(':') {
         Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
         _ => raw,
@@ -55,6 +58,7 @@ fn is_news_path(path: &str) -> bool {
             | "/datenschutz"
             | "/barrierefreiheit"
             | "/netiquette"
+            | "/sprechstunden.ics"
     ) || [
         "/beitrag/",
         "/bilder/",
@@ -68,7 +72,7 @@ fn is_news_path(path: &str) -> bool {
 /// Routes requests on a news host to the municipality's pages; see the module comment.
 pub async fn dispatch(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     req.extensions_mut().remove::<NewsHost>();
-    let Some(host) = request_host(req.headers()) else {
+    let Some(host) = request_host(req.headers(), req.uri()) else {
         return next.run(req).await;
     };
     let slug = {
@@ -143,13 +147,19 @@ mod tests {
             header::HOST,
             HeaderValue::from_static("Aktuelles.Musterstadt.DE:8443"),
         );
+        let path = Uri::from_static("/");
         assert_eq!(
-            request_host(&h).as_deref(),
+            request_host(&h, &path).as_deref(),
             Some("aktuelles.musterstadt.de")
         );
         h.insert(header::HOST, HeaderValue::from_static("musterstadt.de."));
-        assert_eq!(request_host(&h).as_deref(), Some("musterstadt.de"));
-        assert_eq!(request_host(&HeaderMap::new()), None);
+        assert_eq!(request_host(&h, &path).as_deref(), Some("musterstadt.de"));
+        assert_eq!(request_host(&HeaderMap::new(), &path), None);
+        let h2 = Uri::from_static("https://Aktuelles.Musterstadt.de/feed.atom");
+        assert_eq!(
+            request_host(&HeaderMap::new(), &h2).as_deref(),
+            Some("aktuelles.musterstadt.de")
+        );
     }
 
     #[test]

@@ -107,6 +107,10 @@ async fn the_towns_host_serves_its_news_at_the_root_with_links_there() {
     }
     let css = get_on(&app, host, "/static/news.css").await;
     assert_eq!(css.status(), 200);
+    // The channel directory links the consultation-hour calendar; it is there too.
+    let ics = get_on(&app, host, "/sprechstunden.ics").await;
+    assert_eq!(ics.status(), 200);
+    assert!(ics.text().await.unwrap().starts_with("BEGIN:VCALENDAR"));
 
     // Beispieldorf's host shows Beispieldorf.
     let html = page(&app, Some(DORF), "/").await;
