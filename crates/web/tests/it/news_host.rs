@@ -4,6 +4,7 @@ use rathaus_store::Role;
 use reqwest::header::{HOST, IF_NONE_MATCH};
 use serde_json::Value;
 
+use crate::browser::{assert_clean, audit, e2e_dir};
 use crate::harness::{start_with, App};
 use crate::publishing::publish;
 
@@ -274,4 +275,32 @@ async fn the_news_host_serves_no_login_api_or_webhooks() {
         assert_eq!(api.send().await.unwrap().status(), 200, "{host:?}");
         assert_eq!(get_on(&app, host, "/musterstadt/").await.status(), 200);
     }
+}
+
+#[tokio::test]
+async fn host_pages_pass_axe_and_fit_a_phone() {
+    let Some(dir) = e2e_dir() else { return };
+    // Chromium resolves every `*.localhost` name to this machine, so the browser sends this Host.
+    let app = start_with("http://127.0.0.1", |c| {
+        c[0].settings.news_host = Some("musterstadt.localhost".into());
+    })
+    .await;
+    let (first, ..) = posts(&app).await;
+    let base = app.base.replace("127.0.0.1", "musterstadt.localhost");
+    let mut args = vec![base, String::new(), String::new()];
+    let paths = [
+        "/".to_string(),
+        "/?q=stadtfest".to_string(),
+        format!("/beitrag/{first}"),
+        "/kanaele".to_string(),
+        "/barrierefreiheit".to_string(),
+        "/login".to_string(),
+    ];
+    args.extend(paths.iter().cloned());
+    let seen = audit(&dir, &args).await;
+    for p in &paths {
+        let want = if p == "/login" { 404 } else { 200 };
+        assert_eq!(seen["pages"][p]["desktop"]["status"], want, "{p}: {seen}");
+    }
+    assert_clean(&seen);
 }
