@@ -256,6 +256,13 @@ impl Config {
         }
         let mut slugs = std::collections::HashSet::new();
         let mut news_hosts = std::collections::HashSet::new();
+        // "https://Rathaus.example.de:8443/x" → "rathaus.example.de"
+        let public_url = self.public_url();
+        let public_host = public_url
+            .split_once("://")
+            .map(|(_, rest)| rest)
+            .and_then(|rest| rest.split(['/', ':']).next())
+            .map(str::to_ascii_lowercase);
         for m in &self.municipality {
             if m.slug.is_empty()
                 || !m
@@ -274,6 +281,12 @@ impl Config {
             if let Some(host) = &m.news_host {
                 check_news_host(host)
                     .map_err(|e| anyhow::anyhow!("municipality '{}': news_host: {e}", m.slug))?;
+                if Some(host.as_str()) == public_host.as_deref() {
+                    bail!(
+                        "municipality '{}': news_host '{host}' is the host of public_url; staff pages, API and webhooks would be unreachable there — use a host of its own",
+                        m.slug
+                    );
+                }
                 if !news_hosts.insert(host) {
                     bail!(
                         "municipality '{}': news_host '{host}' is already the news host of another municipality",
@@ -677,6 +690,19 @@ webhook_secret = "s3cret"
             e.contains("'dorf'") && e.contains("another municipality"),
             "{e}"
         );
+        let clash = write(
+            dir.path(),
+            "clash.toml",
+            &format!(
+                "public_url = \"https://Aktuelles.Musterstadt.de/\"\n{}",
+                town("musterstadt", "aktuelles.musterstadt.de")
+            ),
+        );
+        let e = format!(
+            "{:#}",
+            Config::load_with_env(Some(&clash), &[]).expect_err("public_url's host")
+        );
+        assert!(e.contains("host of public_url"), "{e}");
     }
 
     const SCHEDULE: &str = r#"
