@@ -75,19 +75,23 @@ pub async fn dispatch(State(state): State<AppState>, mut req: Request, next: Nex
     let Some(host) = request_host(req.headers(), req.uri()) else {
         return next.run(req).await;
     };
-    let slug = {
+    let path = req.uri().path().to_string();
+    let (slug, refused) = {
         let registry = state.registry.current();
         match registry.tenant_by_news_host(&host) {
-            Some(t) => t.row.slug.clone(),
+            // Anything but the news: the town's own 404 page, with its links on the host.
+            Some(t) => (
+                t.row.slug.clone(),
+                (!is_news_path(&path)).then(|| super::not_found(t)),
+            ),
             None => return next.run(req).await,
         }
     };
-    let path = req.uri().path().to_string();
     if path == "/static/news.css" {
         return next.run(req).await;
     }
-    if !is_news_path(&path) {
-        return super::unknown_town();
+    if let Some(res) = refused {
+        return on_host(res, &slug, None).await;
     }
     let query = req
         .uri()
@@ -99,8 +103,14 @@ pub async fn dispatch(State(state): State<AppState>, mut req: Request, next: Nex
     };
     *req.uri_mut() = uri;
     let site = NewsHost { host };
-    req.extensions_mut().insert(site.clone());
-    let res = next.run(req).await;
+    let canonical = format!("{}{path}{query}", site.base());
+    req.extensions_mut().insert(site);
+    on_host(next.run(req).await, &slug, Some(&canonical)).await
+}
+
+/// An HTML answer made for `/{slug}/…` as the news host serves it (see [`for_host`]); others unchanged.
+/// Only a `200 OK` page gets the canonical link.
+async fn on_host(res: Response, slug: &str, canonical: Option<&str>) -> Response {
     let is_html = res
         .headers()
         .get(header::CONTENT_TYPE)
@@ -109,13 +119,12 @@ pub async fn dispatch(State(state): State<AppState>, mut req: Request, next: Nex
     if !is_html {
         return res;
     }
+    let canonical = canonical.filter(|_| res.status() == StatusCode::OK);
     let (mut parts, body) = res.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_HTML).await else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
-    let html = String::from_utf8_lossy(&bytes);
-    let canonical = format!("{}{path}{query}", site.base());
-    let html = for_host(&html, &slug, &canonical);
+    let html = for_host(&String::from_utf8_lossy(&bytes), slug, canonical);
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.remove(header::ETAG);
     parts.headers.insert(
@@ -125,10 +134,13 @@ pub async fn dispatch(State(state): State<AppState>, mut req: Request, next: Nex
     Response::from_parts(parts, Body::from(html))
 }
 
-/// The page's site links without the slug, and a canonical link to the page on the host.
+/// The page's site links without the slug, and a canonical link to the page on the host if given.
 /// Post texts cannot contain `="/` (quotes are escaped), so only attributes written by the pages change.
-fn for_host(html: &str, slug: &str, canonical: &str) -> String {
+fn for_host(html: &str, slug: &str, canonical: Option<&str>) -> String {
     let html = html.replace(&format!("=\"/{slug}/"), "=\"/");
+    let Some(canonical) = canonical else {
+        return html;
+    };
     let link = format!(
         "<link rel=\"canonical\" href=\"{}\">\n</head>",
         escape(canonical)
@@ -188,7 +200,7 @@ mod tests {
     fn links_lose_the_slug_and_the_page_gets_a_canonical_link() {
         let html = "<head><title>x</title></head><a href=\"/m/beitrag/1\">/m/ Text</a><form action=\"/m/\">";
         assert_eq!(
-            for_host(html, "m", "https://a.example.de/?q=a&b"),
+            for_host(html, "m", Some("https://a.example.de/?q=a&b")),
             "<head><title>x</title><link rel=\"canonical\" href=\"https://a.example.de/?q=a&amp;b\">\n</head>\
              <a href=\"/beitrag/1\">/m/ Text</a><form action=\"/\">"
         );

@@ -249,6 +249,15 @@ async fn the_news_host_serves_no_login_api_or_webhooks() {
             res.headers().contains_key("content-security-policy"),
             "{path}"
         );
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains("<a href=\"/\">Zu den Neuigkeiten</a>") && !html.contains("canonical"),
+            "the town's 404 page, with its news link on the host: {html}"
+        );
+        assert!(
+            !html.contains("Anmelden") && !html.contains("password"),
+            "{path}: {html}"
+        );
     }
     for (path, body) in [("/login", "email=a"), ("/webhooks/telegram/telegram", "{}")] {
         let res = app
