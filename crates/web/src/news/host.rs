@@ -87,7 +87,8 @@ pub async fn dispatch(State(state): State<AppState>, mut req: Request, next: Nex
             None => return next.run(req).await,
         }
     };
-    if path == "/static/news.css" {
+    // The stylesheets of the news and legal pages; nothing else of /static (the staff UI's scripts).
+    if path == "/static/news.css" || path == "/static/documents.css" {
         return next.run(req).await;
     }
     if let Some(res) = refused {

@@ -97,10 +97,16 @@ async fn the_towns_host_serves_its_news_at_the_root_with_links_there() {
         "/impressum",
         "/datenschutz",
         "/datenschutz/whatsapp",
+        "/nutzungskonzept/whatsapp",
         "/barrierefreiheit",
         "/netiquette",
     ] {
         let html = page(&app, host, path).await;
+        for sheet in html.split("rel=\"stylesheet\" href=\"").skip(1) {
+            let sheet = &sheet[..sheet.find('"').unwrap()];
+            let res = get_on(&app, host, sheet).await;
+            assert_eq!(res.status(), 200, "{path} uses {sheet}, served on the host");
+        }
         assert!(
             html.contains("Musterstadt") && !html.contains("href=\"/musterstadt/"),
             "{path}"
@@ -108,6 +114,7 @@ async fn the_towns_host_serves_its_news_at_the_root_with_links_there() {
     }
     let css = get_on(&app, host, "/static/news.css").await;
     assert_eq!(css.status(), 200);
+    assert_eq!(get_on(&app, host, "/static/app.css").await.status(), 404);
     // The channel directory links the consultation-hour calendar; it is there too.
     let ics = get_on(&app, host, "/sprechstunden.ics").await;
     assert_eq!(ics.status(), 200);
@@ -302,6 +309,7 @@ async fn host_pages_pass_axe_and_fit_a_phone() {
         "/?q=stadtfest".to_string(),
         format!("/beitrag/{first}"),
         "/kanaele".to_string(),
+        "/impressum".to_string(),
         "/barrierefreiheit".to_string(),
         "/login".to_string(),
     ];
