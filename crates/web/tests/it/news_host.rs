@@ -120,6 +120,31 @@ async fn the_towns_host_serves_its_news_at_the_root_with_links_there() {
     assert_eq!(ics.status(), 200);
     assert!(ics.text().await.unwrap().starts_with("BEGIN:VCALENDAR"));
 
+    // Every link and image on the host's pages leads to something on the host.
+    let mut pages = vec![html.clone(), post.clone()];
+    for path in [
+        "/kanaele",
+        "/impressum",
+        "/datenschutz",
+        "/barrierefreiheit",
+    ] {
+        pages.push(page(&app, host, path).await);
+    }
+    let mut targets = std::collections::BTreeSet::new();
+    for p in &pages {
+        for attr in ["href=\"/", "src=\"/", "action=\"/"] {
+            for rest in p.split(attr).skip(1) {
+                let target = &rest[..rest.find('"').unwrap()];
+                targets.insert(format!("/{}", target.replace("&amp;", "&")));
+            }
+        }
+    }
+    assert!(targets.len() > 8, "{targets:?}");
+    for target in &targets {
+        let res = get_on(&app, host, target).await;
+        assert_eq!(res.status(), 200, "{target} linked on the host");
+    }
+
     // Beispieldorf's host shows Beispieldorf.
     let html = page(&app, Some(DORF), "/").await;
     assert!(html.contains("Dorffest") && !html.contains("Stadtfest"));
