@@ -30,7 +30,10 @@ fuzz_target!(|data: &[u8]| {
     for part in &parts {
         total += part.data.len();
         assert!(
-            !part.data.windows(delimiter.len()).any(|w| w == delimiter.as_bytes()),
+            !part
+                .data
+                .windows(delimiter.len())
+                .any(|w| w == delimiter.as_bytes()),
             "a part's data holds the delimiter"
         );
         let _ = part.text();
