@@ -17,12 +17,14 @@ const launch = {
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 };
 const result = { audits: {}, consoleErrors: [] };
+const open = new Set();
 const SHORT = 'Sperrung Lindenstraße ab Montag';
 const LONG = 'ä'.repeat(320);
 
 async function session(email, extra = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rathaus-live-'));
   const context = await chromium.launchPersistentContext(dir, { ...launch, ...extra });
+  open.add(context);
   const page = context.pages()[0] ?? await context.newPage();
   page.on('console', (m) => { if (m.type() === 'error') result.consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => result.consoleErrors.push(String(e)));
@@ -34,6 +36,7 @@ async function session(email, extra = {}) {
 }
 
 async function close(s) {
+  open.delete(s.context);
   await s.context.close();
   fs.rmSync(s.dir, { recursive: true, force: true });
 }
@@ -138,4 +141,7 @@ try {
   console.error('live compose run failed:', err);
   console.log(JSON.stringify(result));
   process.exitCode = 1;
+} finally {
+  // A failed run must not leave Chromium (and so this process) running.
+  for (const context of open) await context.close().catch(() => {});
 }
