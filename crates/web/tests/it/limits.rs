@@ -245,8 +245,7 @@ async fn every_kind_of_response_carries_the_security_headers() {
         );
         assert_eq!(header(h, "x-content-type-options"), "nosniff", "{what}");
         assert!(
-            ["same-origin", "no-referrer", "strict-origin"]
-                .contains(&header(h, "referrer-policy")),
+            ["same-origin", "no-referrer", "strict-origin"].contains(&header(h, "referrer-policy")),
             "{what}"
         );
         let permissions = header(h, "permissions-policy");
