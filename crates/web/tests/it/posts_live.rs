@@ -336,3 +336,60 @@ async fn the_composer_counts_live_while_the_editor_types() {
     let errors = seen["consoleErrors"].as_array().unwrap();
     assert!(errors.is_empty(), "console errors (e.g. CSP): {errors:?}");
 }
+
+#[tokio::test]
+async fn the_preview_counts_against_the_instances_own_mastodon_limit() {
+    use rathaus_channels::fake_mastodon::{FakeMastodonTelegram, MASTODON_TOKEN};
+    use rathaus_channels::publish::{MastodonConfig, NetworkConfig};
+
+    let fake = FakeMastodonTelegram::start().await.unwrap();
+    fake.set_max_characters(1000);
+    let base = fake.base_url();
+    let app = start_with("http://127.0.0.1", move |c| {
+        c[0].settings
+            .publishing
+            .channels
+            .push(ChannelTarget::new("mastodon", PublishKind::Mastodon));
+        c[0].networks = vec![NetworkConfig::Mastodon(MastodonConfig {
+            name: Some("mastodon".into()),
+            instance: base,
+            access_token: MASTODON_TOKEN.into(),
+            timeout_secs: Some(5),
+        })];
+    })
+    .await;
+    app.staff(app.a, "anna@musterstadt.de", Role::Editor).await;
+    let anna = app.login("anna@musterstadt.de").await;
+    let text = "b".repeat(600);
+    let fields = [("text", text.as_str()), ("channel", "mastodon")];
+    // Live and with the button alike: 600 fit the instance's 1,000 (the stock 500 would not).
+    let (s, html) = preview(&app, &anna, "same-origin", &fields).await;
+    assert_eq!(s, 200);
+    assert!(
+        summary(&html).contains("Mastodon: 600 von 1000 Zeichen – passt"),
+        "{html}"
+    );
+    let res = app
+        .http
+        .post(app.url("/beitraege/neu"))
+        .header("cookie", &anna)
+        .header("sec-fetch-site", "same-origin")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(multipart(&[
+            ("text", &text),
+            ("channel", "mastodon"),
+            ("action", "preview"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let page = res.text().await.unwrap();
+    assert!(
+        summary(&page).contains("Mastodon: 600 von 1000 Zeichen – passt"),
+        "{page}"
+    );
+}

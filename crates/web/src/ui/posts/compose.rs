@@ -12,6 +12,7 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use rathaus_domain::publishing::ChannelTarget;
 use rathaus_hub::images::reencode;
+use rathaus_hub::publish_jobs::mastodon_limits;
 use rathaus_hub::publishing::{self, Draft, MAX_IMAGES};
 use rathaus_hub::Tenant;
 use rathaus_store::{now_ms, DraftEdit, NewPostImage, PostImage, WEBSITE_CHANNEL};
@@ -198,7 +199,7 @@ struct Shown {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn page(
+async fn page(
     session: &StaffSession,
     chrome: Chrome,
     tenant: &Tenant,
@@ -219,6 +220,8 @@ fn page(
         })
         .cloned()
         .collect();
+    // The instance's own Mastodon limit, as saving and submitting check it.
+    let limits = mastodon_limits(tenant, &chosen).await;
     let placed = preview::place(
         tr,
         &input.text,
@@ -226,6 +229,7 @@ fn page(
         &chosen,
         images,
         &input.variants,
+        &limits,
     );
     let networks = configured
         .iter()
@@ -362,7 +366,8 @@ pub async fn new_form(State(state): State<AppState>, session: StaffSession) -> R
             time_error: None,
             checked: false,
         },
-    );
+    )
+    .await;
     view::render(StatusCode::OK, &p)
 }
 
@@ -537,7 +542,8 @@ pub async fn new_submit(
         &images,
         None,
         shown,
-    );
+    )
+    .await;
     view::render(status, &p)
 }
 
@@ -626,7 +632,8 @@ pub async fn edit_form(
             time_error: None,
             checked: true,
         },
-    );
+    )
+    .await;
     view::render(StatusCode::OK, &p)
 }
 
@@ -719,6 +726,7 @@ pub async fn edit_submit(
         &images,
         Some(&channels),
         shown,
-    );
+    )
+    .await;
     view::render(status, &p)
 }

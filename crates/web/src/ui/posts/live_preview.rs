@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rathaus_domain::publishing::ChannelTarget;
+use rathaus_hub::publish_jobs::mastodon_limits;
 use rathaus_hub::publishing::MAX_IMAGES;
 use rathaus_store::PostImage;
 
@@ -99,6 +100,8 @@ pub async fn fragment(
         });
     }
     let variants: BTreeMap<String, String> = input.variants;
+    // The instance's own Mastodon limit, as saving and submitting check it.
+    let limits = mastodon_limits(t, &chosen).await;
     let placed = preview::place(
         tr,
         &input.text,
@@ -106,6 +109,7 @@ pub async fn fragment(
         &chosen,
         &images,
         &variants,
+        &limits,
     );
     let fragment = PreviewFragment {
         tr,

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use rathaus_domain::publishing::accessibility::{check_media, check_text};
-use rathaus_domain::publishing::{measures, ChannelTarget, Composition, Finding, ImageRef};
+use rathaus_domain::publishing::{
+    measures, ChannelTarget, Composition, Finding, ImageRef, MastodonLimits,
+};
 use rathaus_store::PostImage;
 
 use crate::ui::i18n::{Lang, Tr};
@@ -136,6 +138,7 @@ pub fn place(
     networks: &[ChannelTarget],
     images: &[PostImage],
     variants: &BTreeMap<String, String>,
+    mastodon_limits: &BTreeMap<String, MastodonLimits>,
 ) -> Placed {
     let lang = tr.lang;
     let refs = image_refs(images);
@@ -148,7 +151,7 @@ pub fn place(
         variants: variants.clone(),
     };
     let mut all: Vec<Finding> = composition
-        .check(&BTreeMap::new())
+        .check(mastodon_limits)
         .into_iter()
         .filter(|f| f.code != "channel_missing")
         .collect();
@@ -212,7 +215,7 @@ pub fn place(
             ..composition.clone()
         };
         let own: Vec<Finding> = single
-            .check(&BTreeMap::new())
+            .check(mastodon_limits)
             .into_iter()
             .filter(|f| is_channel_code(f.code))
             .collect();
@@ -220,19 +223,24 @@ pub fn place(
         channels.push(ChannelPreview {
             name: c.name.clone(),
             label: channel_label(c, lang),
-            counts: measures(c.kind, &channel_text, None, has_media)
-                .into_iter()
-                .map(|m| {
-                    let d = match lang {
-                        Lang::De => m.describe_de(),
-                        Lang::En => m.describe_en(),
-                    };
-                    Count {
-                        text: d,
-                        over: m.exceeded(),
-                    }
-                })
-                .collect(),
+            counts: measures(
+                c.kind,
+                &channel_text,
+                mastodon_limits.get(&c.name),
+                has_media,
+            )
+            .into_iter()
+            .map(|m| {
+                let d = match lang {
+                    Lang::De => m.describe_de(),
+                    Lang::En => m.describe_en(),
+                };
+                Count {
+                    text: d,
+                    over: m.exceeded(),
+                }
+            })
+            .collect(),
             text: channel_text,
             notes: notes(&own, lang),
         });
@@ -278,6 +286,7 @@ mod tests {
             &[bluesky],
             &[image(7, "Baustelle"), image(9, " ")],
             &variants,
+            &BTreeMap::new(),
         );
         assert!(p.all.iter().any(|n| n.blocking));
         assert!(!p.images.contains_key(&7));
@@ -317,6 +326,7 @@ mod tests {
             "de",
             &[],
             &[],
+            &BTreeMap::new(),
             &BTreeMap::new(),
         );
         assert!(p.all.iter().all(|n| !n.blocking));
