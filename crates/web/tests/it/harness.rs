@@ -203,20 +203,33 @@ impl App {
         format!("{}{path}", self.base)
     }
 
-    pub async fn staff(&self, municipality: i64, email: &str, role: Role) -> i64 {
-        let name = email.split('@').next().unwrap().to_string();
-        let id = self
-            .store
+    /// A member with the test password and no second factor (as the setup link or an invitation
+    /// makes them); its id.
+    pub async fn staff_without_second_factor(
+        &self,
+        municipality: i64,
+        email: &str,
+        name: &str,
+        role: Role,
+    ) -> i64 {
+        self.store
             .upsert_staff(
                 municipality,
                 email,
-                &name,
+                name,
                 Some(&hash_password(PASSWORD)),
                 role,
                 now_ms(),
             )
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    pub async fn staff(&self, municipality: i64, email: &str, role: Role) -> i64 {
+        let name = email.split('@').next().unwrap().to_string();
+        let id = self
+            .staff_without_second_factor(municipality, email, &name, role)
+            .await;
         // Roles that must use a second factor get one with a known secret, as if enrolled long ago.
         if second_factor_required(role, Default::default())
             && !self.store.totp_enabled(id).await.unwrap()

@@ -97,17 +97,8 @@ async fn an_admin_must_set_up_the_second_factor_first_then_signs_in_with_a_code_
     let app = start().await;
     // Made without a second factor (as the setup link does).
     let id = app
-        .store
-        .upsert_staff(
-            app.a,
-            "anna@musterstadt.de",
-            "Anna",
-            Some(&rathaus_web::passwords::hash_password(PASSWORD)),
-            Role::Admin,
-            now_ms(),
-        )
-        .await
-        .unwrap();
+        .staff_without_second_factor(app.a, "anna@musterstadt.de", "Anna", Role::Admin)
+        .await;
     let cookie = app.login("anna@musterstadt.de").await;
     for path in ["/inbox", "/concerns/1", "/sprechstunde"] {
         let res = app
@@ -406,17 +397,8 @@ async fn a_municipality_can_require_the_second_factor_of_everyone() {
 async fn a_session_opened_without_the_second_factor_stays_limited_after_setting_it_up_elsewhere() {
     let app = start().await;
     // An administrator made without a second factor, signed in with the password on two devices.
-    app.store
-        .upsert_staff(
-            app.a,
-            "anna@musterstadt.de",
-            "Anna",
-            Some(&rathaus_web::passwords::hash_password(PASSWORD)),
-            Role::Admin,
-            now_ms(),
-        )
-        .await
-        .unwrap();
+    app.staff_without_second_factor(app.a, "anna@musterstadt.de", "Anna", Role::Admin)
+        .await;
     let laptop = app.login("anna@musterstadt.de").await;
     let phone = app.login("anna@musterstadt.de").await;
     let (laptop, _, _) = enrol(&app, &laptop).await;
@@ -450,17 +432,8 @@ async fn a_session_opened_without_the_second_factor_stays_limited_after_setting_
 #[tokio::test]
 async fn a_data_protection_officer_must_set_up_the_second_factor_too() {
     let app = start().await;
-    app.store
-        .upsert_staff(
-            app.a,
-            "dsb-neu@musterstadt.de",
-            "Dora",
-            Some(&rathaus_web::passwords::hash_password(PASSWORD)),
-            Role::Dpo,
-            now_ms(),
-        )
-        .await
-        .unwrap();
+    app.staff_without_second_factor(app.a, "dsb-neu@musterstadt.de", "Dora", Role::Dpo)
+        .await;
     let cookie = app.login("dsb-neu@musterstadt.de").await;
     // The privacy center and the audit log stay closed until the second factor is set up.
     for path in ["/privacy", "/privacy/audit"] {

@@ -3,9 +3,7 @@
 
 use rathaus_store::{now_ms, AuditFilter, AuditRecord, Role, SecondFactor};
 
-use rathaus_web::passwords::hash_password;
-
-use crate::harness::{start, App, PASSWORD};
+use crate::harness::{start, App};
 
 const MEMBER: &str = "pendlerin@musterstadt.de";
 
@@ -200,26 +198,12 @@ async fn a_member_of_one_municipality_sees_no_switch() {
 
 /// Admin in the new municipality without a second factor yet: the switch works, and the guard then
 /// sends the member to set one up before anything else there opens.
-/// Makes the member Beispieldorf's administrator without enrolling a second factor.
-async fn admin_in_b_without_a_second_factor(app: &App) {
-    app.store
-        .upsert_staff(
-            app.b,
-            MEMBER,
-            "pendlerin",
-            Some(&hash_password(PASSWORD)),
-            Role::Admin,
-            now_ms(),
-        )
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn the_new_municipality_asks_for_the_second_factor_it_requires() {
     let app = start().await;
     app.staff(app.a, MEMBER, Role::Agent).await;
-    admin_in_b_without_a_second_factor(&app).await;
+    app.staff_without_second_factor(app.b, MEMBER, "pendlerin", Role::Admin)
+        .await;
     let cookie = app.login(MEMBER).await;
     assert_eq!(app.get_page(&cookie, "/inbox").await.0, 200);
     let res = switch(&app, &cookie, &app.b.to_string()).await;
@@ -269,7 +253,8 @@ async fn a_providers_word_for_the_second_factor_stays_in_its_municipality() {
     use rathaus_store::{FirstFactor, NewSession, SignIn};
     let app = start().await;
     let staff_id = app.staff(app.a, MEMBER, Role::Admin).await;
-    admin_in_b_without_a_second_factor(&app).await;
+    app.staff_without_second_factor(app.b, MEMBER, "pendlerin", Role::Admin)
+        .await;
     // A session opened through Musterstadt's provider, which vouches for the second factor there.
     let name = app
         .login(MEMBER)

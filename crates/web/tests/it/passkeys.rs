@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{DerSignature, SigningKey};
-use rathaus_store::{now_ms, AuditFilter, Role};
+use rathaus_store::{AuditFilter, Role};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -417,17 +417,8 @@ async fn a_passkey_is_the_second_factor_after_the_password_and_the_last_one_stay
     let app = start().await;
     // An administrator without an authenticator app: the passkey becomes the second factor.
     let id = app
-        .store
-        .upsert_staff(
-            app.a,
-            "anna@musterstadt.de",
-            "Anna",
-            Some(&rathaus_web::passwords::hash_password(PASSWORD)),
-            Role::Admin,
-            now_ms(),
-        )
-        .await
-        .unwrap();
+        .staff_without_second_factor(app.a, "anna@musterstadt.de", "Anna", Role::Admin)
+        .await;
     let cookie = app.login("anna@musterstadt.de").await;
     let phone = app.login("anna@musterstadt.de").await;
     assert_eq!(
