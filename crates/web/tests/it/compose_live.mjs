@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const [base, email, password] = process.argv.slice(2);
+const [base, email, password, imagePath] = process.argv.slice(2);
 const executablePath = process.env.RATHAUS_TEST_CHROMIUM || '/usr/bin/chromium';
 const launch = {
   executablePath,
@@ -110,6 +110,7 @@ try {
     sentPending: result.lastBody.includes('pending_upload'),
     sentFile: result.lastBody.includes('RATHAUS-FILE-BYTES'),
   };
+  delete result.lastBody;
 
   // Unticking a channel drops its preview.
   await page.uncheck('input[name=channel][value=bluesky]');
@@ -121,12 +122,16 @@ try {
   // Editing a saved draft: its channels are fixed, and a variant counts live there too.
   await page.goto(base + '/beitraege/neu');
   await page.fill('#post-text', SHORT);
+  await page.setInputFiles('#upload-1', imagePath);
+  await page.fill('#upload-alt-1', 'Absperrgitter in der Lindenstraße');
   await Promise.all([page.waitForNavigation(), page.click('button[name=action][value=save]')]);
   result.savedUrl = page.url();
   await page.goto(result.savedUrl.split('?')[0] + '/bearbeiten');
   await page.fill('#variant-bluesky', LONG);
   await summaryHas(page, 'Bluesky: 320 von 300');
   result.edit = await counts(page);
+  // The draft's image stays shown while the preview changes around it.
+  result.edit.images = await page.locator('img.thumb').evaluateAll((imgs) => imgs.map((i) => i.complete && i.naturalWidth > 0));
   await close(a);
 
   // Without JavaScript: the button renders the same preview on the server.

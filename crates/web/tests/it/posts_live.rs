@@ -197,6 +197,15 @@ async fn the_composer_counts_live_while_the_editor_types() {
     let Some(dir) = e2e_dir() else { return };
     let app = start().await;
     app.staff(app.a, "anna@musterstadt.de", Role::Editor).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let image = tmp.path().join("lindenstrasse.png");
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(48, 32, |x, y| {
+        image::Rgb([(x * 5) as u8, (y * 7) as u8, 90])
+    }))
+    .write_to(&mut png, image::ImageFormat::Png)
+    .unwrap();
+    std::fs::write(&image, png.into_inner()).unwrap();
     let mut child = tokio::process::Command::new("node")
         .current_dir(&dir)
         .arg("--input-type=module")
@@ -205,6 +214,7 @@ async fn the_composer_counts_live_while_the_editor_types() {
             app.base.clone(),
             "anna@musterstadt.de".into(),
             PASSWORD.into(),
+            image.to_string_lossy().into_owned(),
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -302,6 +312,11 @@ async fn the_composer_counts_live_while_the_editor_types() {
             .unwrap()
             .contains("31 von 500 Zeichen – passt"),
         "{seen}"
+    );
+    assert_eq!(
+        seen["edit"]["images"],
+        serde_json::json!([true]),
+        "the uploaded image keeps showing: {seen}"
     );
     // Typing fast: debounced, one request at a time.
     assert!(
