@@ -37,9 +37,13 @@ async function audit(page, name) {
   result.audits[name] = seen;
 }
 
+// Every browser still open, so that a failed run closes them (else Chromium keeps this process alive).
+const open = new Set();
+
 async function session(email) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rathaus-compose-'));
   const context = await chromium.launchPersistentContext(dir, launch);
+  open.add(context);
   const page = context.pages()[0] ?? await context.newPage();
   page.on('console', (m) => { if (m.type() === 'error') result.consoleErrors.push(m.text()); });
   page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) result.foreignRequests.push(r.url()); });
@@ -51,6 +55,7 @@ async function session(email) {
 }
 
 async function close(s) {
+  open.delete(s.context);
   await s.context.close();
   fs.rmSync(s.dir, { recursive: true, force: true });
 }
@@ -105,6 +110,7 @@ try {
   // A citizen without an account: the news page, the post page, and both feeds.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rathaus-public-'));
   const context = await chromium.launchPersistentContext(dir, launch);
+  open.add(context);
   const page = context.pages()[0] ?? await context.newPage();
   page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) result.foreignRequests.push(r.url()); });
   await page.goto(`${base}/${slug}/`);
@@ -151,6 +157,7 @@ try {
   const json = await page.request.get(`${base}/${slug}/feed.json`);
   result.jsonType = json.headers()['content-type'];
   result.json = await json.text();
+  open.delete(context);
   await context.close();
   fs.rmSync(dir, { recursive: true, force: true });
   console.log(JSON.stringify(result));
@@ -158,4 +165,6 @@ try {
   console.error('compose run failed:', err);
   console.log(JSON.stringify(result));
   process.exitCode = 1;
+} finally {
+  for (const context of open) await context.close().catch(() => {});
 }
