@@ -29,6 +29,16 @@ pub(crate) fn e2e_dir() -> Option<std::path::PathBuf> {
 }
 
 pub(crate) async fn audit(dir: &std::path::Path, args: &[String]) -> serde_json::Value {
+    run_script(dir, include_bytes!("audit_pages.mjs"), args).await
+}
+
+/// Runs a browser script (an ES module on stdin) with node in `dir` (tests-e2e/, where playwright is
+/// installed) and returns the JSON object it prints last; a failing script fails the test with its output.
+pub(crate) async fn run_script(
+    dir: &std::path::Path,
+    script: &[u8],
+    args: &[String],
+) -> serde_json::Value {
     let mut child = tokio::process::Command::new("node")
         .current_dir(dir)
         .arg("--input-type=module")
@@ -40,10 +50,7 @@ pub(crate) async fn audit(dir: &std::path::Path, args: &[String]) -> serde_json:
         .spawn()
         .expect("node runs");
     let mut stdin = child.stdin.take().unwrap();
-    stdin
-        .write_all(include_bytes!("audit_pages.mjs"))
-        .await
-        .unwrap();
+    stdin.write_all(script).await.unwrap();
     drop(stdin);
     let out = child.wait_with_output().await.unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

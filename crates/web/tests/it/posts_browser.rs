@@ -1,7 +1,6 @@
 //! End to end in headless Chromium: an editor composes with an image and is blocked until it has alt text, a second editor approves, the post reaches the (fake) Mastodon with the alt text and is on the town's page, and both feeds carry it and validate.
 
 use std::io::Cursor;
-use std::process::Stdio;
 
 use image::{DynamicImage, RgbImage};
 use rathaus_channels::fake_mastodon::{FakeMastodonTelegram, MASTODON_TOKEN};
@@ -10,7 +9,6 @@ use rathaus_domain::publishing::{ChannelTarget, PublishKind};
 use rathaus_hub::{Worker, WorkerOptions};
 use rathaus_store::Role;
 use serde_json::Value;
-use tokio::io::AsyncWriteExt;
 
 use crate::browser::e2e_dir;
 use crate::harness::{start_with, App, PASSWORD};
@@ -48,30 +46,7 @@ async fn start(fake: &FakeMastodonTelegram) -> App {
 }
 
 async fn run(dir: &std::path::Path, args: &[String]) -> Value {
-    let mut child = tokio::process::Command::new("node")
-        .current_dir(dir)
-        .arg("--input-type=module")
-        .arg("-")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node runs");
-    let mut stdin = child.stdin.take().unwrap();
-    stdin
-        .write_all(include_bytes!("compose_post.mjs"))
-        .await
-        .unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().await.unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "browser run failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(stdout.lines().last().unwrap_or("{}")).unwrap()
+    crate::browser::run_script(dir, include_bytes!("compose_post.mjs"), args).await
 }
 
 #[tokio::test]

@@ -1,10 +1,7 @@
 //! The composer's live preview: the fragment endpoint over real HTTP (roles, origin, counts from the server's one counting code) and, in headless Chromium, counts that change while the editor types.
 
-use std::process::Stdio;
-
 use rathaus_domain::publishing::{ChannelTarget, PublishKind};
 use rathaus_store::Role;
-use tokio::io::AsyncWriteExt;
 
 use crate::browser::e2e_dir;
 use crate::harness::{start_with, App, PASSWORD};
@@ -206,36 +203,17 @@ async fn the_composer_counts_live_while_the_editor_types() {
     .write_to(&mut png, image::ImageFormat::Png)
     .unwrap();
     std::fs::write(&image, png.into_inner()).unwrap();
-    let mut child = tokio::process::Command::new("node")
-        .current_dir(&dir)
-        .arg("--input-type=module")
-        .arg("-")
-        .args([
+    let seen = crate::browser::run_script(
+        &dir,
+        include_bytes!("compose_live.mjs"),
+        &[
             app.base.clone(),
             "anna@musterstadt.de".into(),
             PASSWORD.into(),
             image.to_string_lossy().into_owned(),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node runs");
-    let mut stdin = child.stdin.take().unwrap();
-    stdin
-        .write_all(include_bytes!("compose_live.mjs"))
-        .await
-        .unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().await.unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "browser run failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let seen: serde_json::Value =
-        serde_json::from_str(stdout.lines().last().unwrap_or("{}")).unwrap();
+        ],
+    )
+    .await;
 
     // Typing a short text: both counts follow without the preview button, the page stays put.
     let short = &seen["short"];
