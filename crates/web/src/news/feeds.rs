@@ -77,25 +77,41 @@ fn content_html(site: &str, e: &Entry) -> String {
     html
 }
 
+/// A feed from the public page cache, rendered by `render` when stale. On a news host the links point
+/// there, so the host is part of the cache key.
+async fn cached<Fut>(
+    state: AppState,
+    slug: String,
+    site: Option<Extension<NewsHost>>,
+    headers: &HeaderMap,
+    file: &str,
+    render: fn(AppState, String, Option<NewsHost>, HeaderMap) -> Fut,
+) -> Response
+where
+    Fut: std::future::Future<Output = Response>,
+{
+    let (cache, store) = (state.public_cache.clone(), state.store.clone());
+    let site = site.map(|Extension(s)| s);
+    let key = format!(
+        "{}/{slug}/{file}",
+        site.as_ref().map(|s| s.host.as_str()).unwrap_or("")
+    );
+    cache
+        .get_or_render(&store, key, headers, || {
+            render(state, slug, site, HeaderMap::new())
+        })
+        .await
+}
+
 /// `GET /{slug}/feed.atom`
-/// On a news host the links point there, so the host is part of the cache key.
+/// Through [`cached`].
 pub async fn atom(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     site: Option<Extension<NewsHost>>,
     headers: HeaderMap,
 ) -> Response {
-    let (cache, store) = (state.public_cache.clone(), state.store.clone());
-    let site = site.map(|Extension(s)| s);
-    let key = format!(
-        "{}/{slug}/feed.atom",
-        site.as_ref().map(|s| s.host.as_str()).unwrap_or("")
-    );
-    cache
-        .get_or_render(&store, key, &headers, || {
-            render_atom(state, slug, site, HeaderMap::new())
-        })
-        .await
+    cached(state, slug, site, &headers, "feed.atom", render_atom).await
 }
 
 async fn render_atom(
@@ -194,24 +210,14 @@ struct Attachment {
 }
 
 /// `GET /{slug}/feed.json`
-/// On a news host the links point there, so the host is part of the cache key.
+/// Through [`cached`].
 pub async fn json(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     site: Option<Extension<NewsHost>>,
     headers: HeaderMap,
 ) -> Response {
-    let (cache, store) = (state.public_cache.clone(), state.store.clone());
-    let site = site.map(|Extension(s)| s);
-    let key = format!(
-        "{}/{slug}/feed.json",
-        site.as_ref().map(|s| s.host.as_str()).unwrap_or("")
-    );
-    cache
-        .get_or_render(&store, key, &headers, || {
-            render_json(state, slug, site, HeaderMap::new())
-        })
-        .await
+    cached(state, slug, site, &headers, "feed.json", render_json).await
 }
 
 async fn render_json(
