@@ -22,30 +22,13 @@ fn config(dir: &std::path::Path) -> std::path::PathBuf {
 fn user_add_and_token_create_give_a_working_api_token() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path());
-    let mut child = rathaus()
-        .args(["user", "add", "--config"])
-        .arg(&cfg)
-        .args([
-            "--municipality",
-            "musterstadt",
-            "--email",
-            "Anna@Musterstadt.de",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"ein-langes-Passwort-2026\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = crate::harness::user_add(
+        &cfg,
+        &[],
+        "Anna@Musterstadt.de",
+        Some("admin"),
+        "ein-langes-Passwort-2026",
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -220,28 +203,13 @@ fn run_err(cmd: &mut Command) -> String {
 }
 
 fn add_admin(cfg: &std::path::Path, extra_env: &[(&str, &str)]) {
-    let mut child = rathaus()
-        .envs(extra_env.iter().copied())
-        .args(["user", "add", "--config"])
-        .arg(cfg)
-        .args([
-            "--municipality",
-            "musterstadt",
-            "--email",
-            "anna@musterstadt.de",
-        ])
-        .args(["--role", "admin", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"Rathausplatz-Laterne-17\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = crate::harness::user_add(
+        cfg,
+        extra_env,
+        "anna@musterstadt.de",
+        Some("admin"),
+        "Rathausplatz-Laterne-17",
+    );
     assert!(
         out.status.success(),
         "{}",

@@ -196,3 +196,37 @@ four_eyes = false
     std::fs::write(&path, toml).unwrap();
     path
 }
+
+/// `rathaus user add` for Musterstadt with `email`, `role` (or the default role) and the password on
+/// stdin, as an admin types it; the process's output (checked by the caller).
+pub fn user_add(
+    cfg: &std::path::Path,
+    env: &[(&str, &str)],
+    email: &str,
+    role: Option<&str>,
+    password: &str,
+) -> std::process::Output {
+    use std::io::Write as _;
+    let mut cmd = rathaus();
+    cmd.envs(env.iter().copied())
+        .args(["user", "add", "--config"])
+        .arg(cfg)
+        .args(["--municipality", "musterstadt", "--email", email]);
+    if let Some(role) = role {
+        cmd.args(["--role", role]);
+    }
+    let mut child = cmd
+        .arg("--password-stdin")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}

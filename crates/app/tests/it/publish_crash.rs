@@ -1,6 +1,5 @@
 //! A real `rathaus serve` process killed with SIGKILL after the platforms accepted posts but before it recorded their answers: after a restart every channel has its post once, with its link or an honest "unclear".
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -69,30 +68,13 @@ api_base = "{graph}"
 
 /// An editor and an API token for them, made with the CLI as an admin would.
 pub(crate) fn api_token(cfg: &Path) -> String {
-    let mut child = rathaus()
-        .args(["user", "add", "--config"])
-        .arg(cfg)
-        .args([
-            "--municipality",
-            "musterstadt",
-            "--email",
-            "redaktion@musterstadt.de",
-            "--role",
-            "editor",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"ein-langes-Passwort-2026\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = crate::harness::user_add(
+        cfg,
+        &[],
+        "redaktion@musterstadt.de",
+        Some("editor"),
+        "ein-langes-Passwort-2026",
+    );
     assert!(
         out.status.success(),
         "{}",
